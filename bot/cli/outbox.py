@@ -1,0 +1,79 @@
+"""`bot outbox`: what is waiting, what failed and why, and sending a failed action again."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.cli.common import ConfigOption, fail, run_async, settings_from
+from bot.clock import SystemClock
+from bot.storage import Database, Store, Tx
+from bot.storage.migrate import upgrade
+
+app = typer.Typer(help="The outbox: pending, sent and failed actions.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+
+async def _with_store(url: str, work: Callable[[Tx], Awaitable[T]]) -> T:
+    await upgrade(url)
+    database = Database(url)
+    try:
+        async with Store(database).transaction() as tx:
+            return await work(tx)
+    finally:
+        await database.dispose()
+
+
+@app.command()
+def status(config: ConfigOption = None) -> None:
+    """How many actions are pending, being sent, sent, failed and skipped."""
+    settings = settings_from(config, quiet=True)
+    counts = run_async(_with_store(settings.database_url, lambda tx: tx.outbox.counts()))
+    for name in ("pending", "sending", "sent", "failed", "skipped"):
+        typer.echo(f"{name:8} {counts.get(name, 0)}")
+
+
+@app.command()
+def failed(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    platform: Annotated[str | None, typer.Option(help="Only this platform (telegram, discord, whatsapp).")] = None,
+) -> None:
+    """Actions that were not delivered, newest first, with the reason and the platform's words."""
+    settings = settings_from(config, quiet=True)
+    rows: list[Any] = run_async(
+        _with_store(settings.database_url, lambda tx: tx.outbox.failures(limit, platform=platform))
+    )
+    if not rows:
+        typer.echo("nothing failed")
+        return
+    for row in rows:
+        where = f"{row.platform}:{row.chat_id}"
+        thread = row.payload.get("address", [None, None, None])[2]
+        if thread:
+            where += f"/{thread}"
+        text = str(row.payload.get("text") or "")
+        preview = f" “{text[:60]}{'…' if len(text) > 60 else ''}”" if text else ""
+        typer.echo(
+            f"#{row.id}  {row.created_at:%Y-%m-%d %H:%M}  {row.kind} to {where}{preview}\n"
+            f"    {row.status}: {row.failure_reason or 'rejected'} after {row.attempts} attempt(s): "
+            f"{(row.last_error or '')[:300]}"
+        )
+
+
+@app.command()
+def retry(
+    row_id: Annotated[int, typer.Argument(help="The number shown by `bot outbox failed`.")],
+    config: ConfigOption = None,
+) -> None:
+    """Send a failed action again (after fixing what stopped it: rights, a template, ...)."""
+    settings = settings_from(config, quiet=True)
+    queued = run_async(
+        _with_store(settings.database_url, lambda tx: tx.outbox.requeue(row_id, SystemClock().now()))
+    )
+    if not queued:
+        fail(f"#{row_id} is not a failed or skipped action", code=1)
+    typer.echo(f"#{row_id} queued again; a running bot sends it within a second")

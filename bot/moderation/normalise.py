@@ -1,0 +1,446 @@
+"""Text normalisation that defeats the usual filter bypasses without inventing matches.
+
+People dodge word filters with look-alike letters (Cyrillic `а` for Latin `a`), leetspeak
+(`4nj1ng`), stretched letters (`anjiiiing`), separators (`a.n.j.i.n.g`, `a n j i n g`) and
+invisible characters (zero-width space, soft hyphen). This module undoes those tricks and
+lays the message out as up to three *readings*, each a run of lowercase words separated by
+single spaces, concatenated so that the word filter scans them all in one pass:
+
+* A, the plain reading: punctuation and symbols separate words; runs of three or more
+  identical letters are cut to two, so `asssss` reads `ass` while the legitimate double
+  letters of `assistant` or `maaf` survive;
+* B, present when some letter is repeated three times or more: those runs cut to one
+  (`anjiiiing` → `anjing`, `fuuuuck` → `fuck`);
+* J, present when it differs from A: `. - _ * ' \\`` inside words are dropped (`anj.ing`,
+  `f-u-c-k` → one word) and `@ $ ! |` inside words read as letters (`sh!t`, `a$$hole`,
+  `b@bi`), as is `$` starting or ending a word (`$hit`, `a$$`). Elsewhere they stay
+  punctuation: `mantap!!`, `@budi` (a mention) and `$100` read as in A.
+
+Stretching by a single doubled letter (`anjiing`) is left to the word filter, which also
+stores each long term with one letter doubled. Two details keep innocent text innocent:
+a token made only of digits stays a number (`455 ribu` is a price, not `ass`), and `1`,
+`!` and `|` become an ambiguous letter that the filter matches against both `i` and `l`
+(`to1o1` → `tolol`, `sh!t` → `shit`) rather than guessing one.
+
+Speed: most chat messages are plain ASCII with a few emoji. `fast_readings` handles those
+with byte-level `translate`/`split` (C loops), leet digits included, and returns None when
+the message needs the full treatment (`full_readings`: Unicode folding and look-alikes).
+Two rarer cases are found by *signal* keys the word filter looks for in the same scan:
+runs of a letter (`RUN_SIGNALS`: ask again with `collapse_runs=True`) and one-letter words
+in a row (`SPELLING_SIGNALS`: if `spelled_out`, use `full_readings`). Both paths give the
+same readings where both apply (a test checks this on hundreds of random messages).
+`full_readings_tracked` repeats the full steps remembering where each output character
+came from; it runs only when a term was found, to point at the fragment of the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+AMBIGUOUS_LETTER = "1"
+"""What `1`, `!` and `|` stand for inside a word: matched against both `i` and `l`."""
+
+# Characters that render as nothing (or nearly) and are used to split a word invisibly.
+_INVISIBLE = (
+    "\u00ad"  # soft hyphen
+    "\u034f"  # combining grapheme joiner
+    "\u061c"  # Arabic letter mark
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers, rendered blank
+    "\u180e"  # Mongolian vowel separator
+    "\u200b\u200c\u200d\u200e\u200f"  # zero-width space/non-joiner/joiner, LRM, RLM
+    "\u202a\u202b\u202c\u202d\u202e"  # bidi embeddings and overrides
+    "\u2060\u2061\u2062\u2063\u2064"  # word joiner, invisible operators
+    "\u2066\u2067\u2068\u2069"  # bidi isolates
+    "\ufeff"  # zero-width no-break space (BOM)
+)
+
+# Combining marks: stripped after NFKD so accents and "Zalgo" stacks do not split words.
+_MARK_RANGES = (
+    (0x0300, 0x036F),
+    (0x0483, 0x0489),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE00, 0xFE0F),  # variation selectors
+    (0xFE20, 0xFE2F),
+    (0xE0100, 0xE01EF),
+)
+
+# Look-alikes that NFKD leaves alone, keyed by their casefolded form.
+_HOMOGLYPHS = {
+    # Cyrillic
+    "а": "a", "в": "b", "г": "r", "д": "d", "е": "e", "ё": "e", "к": "k", "м": "m",
+    "н": "h", "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x",
+    "ь": "b", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ѵ": "v", "ү": "y", "ɡ": "g",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i",
+    "κ": "k", "μ": "u", "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w",
+    # Latin letters that do not decompose
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i",
+    "æ": "ae", "œ": "oe", "ɑ": "a", "ɩ": "i", "ɛ": "e", "ɔ": "c", "ʋ": "u",
+    # small capitals
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r",
+    "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+}  # fmt: skip
+
+_FOLD_TABLE: dict[int, str | None] = {ord(c): None for c in _INVISIBLE}
+for _low, _high in _MARK_RANGES:
+    _FOLD_TABLE.update(dict.fromkeys(range(_low, _high + 1)))
+_FOLD_TABLE.update({ord(k): v for k, v in _HOMOGLYPHS.items()})
+_FOLD_TABLE.update({0x1F1E6 + i: chr(ord("a") + i) for i in range(26)})  # 🇦 … 🇿
+
+_DIGIT_LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
+_DIGIT_LEET_BYTES = bytes.maketrans(b"0345789", b"oeastbg")
+_JOINERS = ".-_*'`"  # dropped inside words in reading J
+_J_DELETE = _JOINERS.encode()
+_PUNCT_LEET = {"@": "a", "$": "s", "!": AMBIGUOUS_LETTER, "|": AMBIGUOUS_LETTER}
+
+_W = r"[^\W_]"  # a letter or digit, in any script
+_SEPARATOR = r"[\s.,\-_*+~:;/\\'\"`^=·•]+"
+# Three or more single characters with the same separator between each: `a n j i n g`,
+# `a.n.j.i.n.g`, `a. n. j`. A different separator ends the word, so `a.n.j.i.n.g b.a.b.i`
+# reads as two words.
+_SINGLES_RE = re.compile(rf"(?<!{_W}){_W}({_SEPARATOR}){_W}(?:\1{_W})+(?!{_W})")
+_SEPARATOR_RE = re.compile(_SEPARATOR)
+_DIGIT_TOKEN_RE = re.compile(rf"(?<!{_W}){_W}*\d{_W}*")  # a token with a digit in it
+_NON_WORD_RE = re.compile(r"[\W_]+")
+_RUN3_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def _two(match: re.Match[str]) -> str:
+    return match.group(1) * 2
+
+
+def _one(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+# Byte tables for the ASCII fast path.
+_ALNUM = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_A_TABLE = bytes(
+    c if c in _ALNUM else (c + 32 if 65 <= c <= 90 else 32) for c in range(256)
+)  # letters lowercased, digits kept, everything else a space
+_J_RUN_TABLE = {ord(c): None for c in _JOINERS} | {ord(k): v for k, v in _PUNCT_LEET.items()}
+_J_RUN_BYTES_TABLE = bytes.maketrans(b"@$!|", b"as11")
+# Where reading J reads punctuation: runs of joiners and `@ $ ! |` between two letters or
+# digits (`anj.ing`, `sh!t`, `b@bi`, `a$$hole`), `$` starting a word (`$hit`) and `$` ending
+# one (`a$$`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`) they stay separators.
+_J_CHARS = r"[.\-_*'`@$!|]"
+_J_RUN = rf"(?<={{w}}){_J_CHARS}+(?={{w}})|(?<!{{w}})\$+(?={{l}})|(?<={{l}})\$+(?!{{w}})"
+_J_RUN_RE = re.compile(_J_RUN.format(w=r"[^\W_]", l=r"[^\W\d_]"))
+_J_RUN_BYTES_RE = re.compile(_J_RUN.format(w="[A-Za-z0-9]", l="[A-Za-z]").encode())
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+RUN_SIGNALS: tuple[str, ...] = tuple(letter * 3 for letter in _LETTERS)
+"""Fragments that mean "runs of letters must be collapsed" (`anjiiing`)."""
+SPELLING_SIGNALS: tuple[str, ...] = tuple(
+    f" {first} {second} " for first in _LETTERS + "0123456789" for second in _LETTERS + "0123456789"
+)
+"""Two one-character words in a row: maybe a word spelled out letter by letter.
+
+The word filter looks for both kinds of signal in the same scan as the terms, so the
+common message pays nothing for these rarer cases."""
+_MARK_TABLE = bytes(
+    46 if chr(c) in _JOINERS + "".join(_PUNCT_LEET) else 51 if chr(c) in "0345789" else 32
+    for c in range(256)
+)  # "." marks characters reading J may read, "3" digits leetspeak uses, the rest blank
+_SHAPE_TABLE = bytes(
+    97 if c in _ALNUM or 65 <= c <= 90 else 46 if chr(c) in _JOINERS + "@!|" else 32
+    for c in range(256)
+)  # letters and digits "a", joiners "." (a joiner inside a word shows as "a." and ".a")
+
+
+def fold_chars(text: str) -> str:
+    """Per-character folding: invisible characters out, NFKD, accents off, casefold, look-alikes.
+
+    Gives the same result on a whole string and one character at a time, which is what
+    lets `full_readings_tracked` map positions back.
+    """
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    return text.translate(_FOLD_TABLE).casefold().translate(_FOLD_TABLE)
+
+
+def _is_plain_symbol(char: str) -> bool:
+    """Emoji, symbols, punctuation and spaces that fold to themselves: word separators."""
+    return (
+        ord(char) not in _FOLD_TABLE
+        and unicodedata.category(char)[0] in "SPZ"
+        and unicodedata.normalize("NFKD", char) == char
+    )
+
+
+def _ascii_view(text: str) -> bytes | None:
+    """The text as ASCII bytes with emoji and symbols as `?`; None if anything else is non-ASCII."""
+    if text.isascii():
+        return text.encode("ascii")
+    for selector in ("\ufe0f", "\ufe0e", "\u200d"):  # emoji presentation and joiner: dropped
+        if selector in text:
+            text = text.replace(selector, "")
+    for run in _NON_ASCII_RE.findall(text):
+        for char in run:
+            if not ("\U0001f300" <= char <= "\U0001faff" or _is_plain_symbol(char)):
+                return None  # not an emoji from the main blocks, nor another plain symbol
+    return text.encode("ascii", "replace")
+
+
+def _leet_bytes(tokens: list[bytes]) -> list[bytes]:
+    """`_leet` for byte tokens: digits read as letters in words, numbers left alone."""
+    return [token if token.isdigit() else token.translate(_DIGIT_LEET_BYTES) for token in tokens]
+
+
+def fast_readings(text: str, collapse_runs: bool = False) -> tuple[str, int] | None:
+    """Readings A (and J) of a plain message and the length of the A part (with its spaces),
+    or None when the message needs `full_readings` (it is not ASCII apart from emoji and
+    symbols).
+
+    When the scan meets a `RUN_SIGNALS` fragment (a letter three times in a row), call again
+    with `collapse_runs=True` to get readings A, B and J as `full_readings` would make them.
+    When it meets a `SPELLING_SIGNALS` fragment and `spelled_out` confirms letters typed one
+    by one (`a n j i n g`), use `full_readings` instead.
+    """
+    if text.isascii():
+        plain = text.rstrip("?!.,")  # sentence punctuation at the end reads as nothing
+        if (
+            not collapse_runs
+            and plain.replace(" ", "").isalpha()
+            and "  " not in plain
+            and plain[0] != " " != plain[-1]
+        ):  # the most common message of all: words and single spaces, nothing else
+            return f" {plain.lower()} ", len(plain) + 2
+        raw: bytes | None = text.encode("ascii")
+    else:
+        raw = _ascii_view(text)
+    if raw is None:
+        return None
+    marks = raw.translate(_MARK_TABLE)
+    if marks.isspace() and not collapse_runs:  # the common case: no digits, no joiners
+        reading_a = b" ".join(raw.translate(_A_TABLE).split())
+        return (b" " + reading_a + b" ").decode("ascii"), len(reading_a) + 2
+    tokens = raw.translate(_A_TABLE).split()
+    has_leet_digits = marks.find(b"3") != -1
+    if has_leet_digits:
+        tokens = _leet_bytes(tokens)
+    reading_a = words = b" ".join(tokens)
+    parts = [b"", reading_a]
+    if collapse_runs:
+        reading_a = parts[1] = _RUN3_BYTES_RE.sub(_two_bytes, words)
+        if reading_a != words:
+            parts.append(_RUN3_BYTES_RE.sub(_one_bytes, words))
+    if marks.find(b".") != -1 and _may_read_differently(raw):
+        j_tokens = _J_RUN_BYTES_RE.sub(_j_run_bytes, raw).translate(_A_TABLE).split()
+        if has_leet_digits:
+            j_tokens = _leet_bytes(j_tokens)
+        reading_j = b" ".join(j_tokens)
+        if collapse_runs:
+            reading_j = _RUN3_BYTES_RE.sub(_two_bytes, reading_j)
+        if reading_j != reading_a:
+            parts.append(reading_j)
+    parts.append(b"")
+    return b" ".join(parts).decode("ascii"), len(reading_a) + 2
+
+
+def _may_read_differently(raw: bytes) -> bool:
+    """Cheap test before the regular expression: is any of reading J's punctuation inside a
+    word (or a `$` at all)? `ok.`, `mantap!!` and `@budi` are not."""
+    if raw.find(b"$") != -1:
+        return True
+    shape = raw.translate(_SHAPE_TABLE)
+    return shape.find(b"a.") != -1 and shape.find(b".a") != -1
+
+
+def _j_run(match: re.Match[str]) -> str:
+    return match.group().translate(_J_RUN_TABLE)
+
+
+def _j_run_bytes(match: re.Match[bytes]) -> bytes:
+    return match.group().translate(_J_RUN_BYTES_TABLE, _J_DELETE)
+
+
+_SPELLED_OUT_RE = re.compile(r"(?:^| )[^\W_](?: [^\W_]){2,}(?: |$)")
+
+
+def spelled_out(reading_a: str) -> bool:
+    """Whether a reading has three or more one-character words in a row (`a n j i n g`)."""
+    return _SPELLED_OUT_RE.search(reading_a) is not None
+
+
+_RUN3_BYTES_RE = re.compile(rb"([a-z])\1{2,}")
+
+
+def _two_bytes(match: re.Match[bytes]) -> bytes:
+    return match.group(1) * 2
+
+
+def _one_bytes(match: re.Match[bytes]) -> bytes:
+    return match.group(1)
+
+
+_ASCII_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
+
+
+def plain_token_spans(text: str, reading_a: str) -> list[tuple[int, int]] | None:
+    """Where each word of a `fast_readings` reading A is in `text`, or None if they do not
+    line up (an emoji joiner was dropped between two letters): then use the tracked path."""
+    spans = [match.span() for match in _ASCII_TOKEN_RE.finditer(text)]
+    return spans if len(spans) == reading_a.count(" ") + 1 else None
+
+
+def _join_singles(match: re.Match[str]) -> str:
+    return _SEPARATOR_RE.sub("", match.group())
+
+
+def _digit_leet(match: re.Match[str]) -> str:
+    token = match.group()
+    return token if token.isdigit() else token.translate(_DIGIT_LEET)
+
+
+def _folded(text: str) -> str:
+    """Folded text with separated letters joined, punctuation kept."""
+    return _SINGLES_RE.sub(_join_singles, fold_chars(text))
+
+
+def _leet(text: str) -> str:
+    """Digits inside words read as letters (`4nj1ng` → `anj1ng`); numbers stay numbers."""
+    return _DIGIT_TOKEN_RE.sub(_digit_leet, text)
+
+
+def _words(text: str) -> str:
+    return " ".join(_NON_WORD_RE.sub(" ", text).split())
+
+
+def full_readings(text: str) -> str:
+    """Readings A, B and J of any message, concatenated with single spaces around each."""
+    folded = _folded(text)
+    words = _words(_leet(folded))
+    reading_a = _RUN3_RE.sub(_two, words)
+    parts = [" ", reading_a, " "]
+    if reading_a != words:
+        parts += [_RUN3_RE.sub(_one, words), " "]
+    reading_j = _RUN3_RE.sub(_two, _words(_leet(_J_RUN_RE.sub(_j_run, folded))))
+    if reading_j != reading_a:
+        parts += [reading_j, " "]
+    return "".join(parts)
+
+
+def normalise_term(term: str) -> str:
+    """A word-list term as reading A shows it: `"Anak  Haram"` → `"anak haram"`."""
+    return _RUN3_RE.sub(_two, _words(_leet(_folded(term))))
+
+
+def text_fingerprint(text: str) -> str:
+    """A short key that is equal for messages a reader would call "the same text".
+
+    Case, spacing and punctuation are ignored (`Promo!!` = `promo`). Returns "" for
+    messages too short to judge as repeats ("ok", "y"), which the repeat rule skips.
+    Emoji-only messages key on the emoji. Stable across processes (CRC-32 and length),
+    so a shared store can compare fingerprints from several workers.
+    """
+    if text.isascii():
+        key = text.encode("ascii").translate(_A_TABLE).replace(b" ", b"")
+    else:
+        folded = text.casefold()
+        key = "".join(_NON_WORD_RE.sub(" ", folded).split()).encode("utf-8")
+        if not key:
+            key = "".join(folded.split()).encode("utf-8", "replace")
+    if len(key) < 3:
+        return ""
+    # %-formatting: several times faster than an f-string with format specs, per message
+    return "%x" % (zlib.crc32(key) << 16 | min(len(key), 0xFFFF))
+
+
+# ---------------------------------------------------------------------------------------
+# Tracked variant: the full steps, remembering the source span of every output character.
+
+_Replacement = str | Callable[[re.Match[str]], str]
+_SPACES_RE = re.compile(r" +")
+
+
+@dataclass(slots=True)
+class Tracked:
+    """A string whose characters each remember the span of the original text they came from."""
+
+    text: str
+    spans: list[tuple[int, int]]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text behind `text[start:end]`, spaces at the ends ignored."""
+        while start < end and self.text[start] == " ":
+            start += 1
+        while end > start and self.text[end - 1] == " ":
+            end -= 1
+        if start >= end:
+            return (0, 0)
+        return (self.spans[start][0], self.spans[end - 1][1])
+
+    def sub(self, pattern: re.Pattern[str], replacement: _Replacement) -> Tracked:
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        last = 0
+        for match in pattern.finditer(self.text):
+            start, end = match.span()
+            pieces.append(self.text[last:start])
+            spans.extend(self.spans[last:start])
+            new = replacement(match) if callable(replacement) else match.expand(replacement)
+            if len(new) == end - start:
+                spans.extend(self.spans[start:end])
+            elif new:
+                merged = (self.spans[start][0], self.spans[end - 1][1])
+                spans.extend([merged] * len(new))
+            pieces.append(new)
+            last = end
+        pieces.append(self.text[last:])
+        spans.extend(self.spans[last:])
+        return Tracked("".join(pieces), spans)
+
+    def words(self) -> Tracked:
+        """`_words` with spans: non-word runs to single spaces, trimmed."""
+        spaced = self.sub(_NON_WORD_RE, " ").sub(_SPACES_RE, " ")
+        start = 1 if spaced.text.startswith(" ") else 0
+        end = len(spaced.text) - (
+            1 if spaced.text.endswith(" ") and len(spaced.text) > start else 0
+        )
+        return Tracked(spaced.text[start:end], spaced.spans[start:end])
+
+    def __add__(self, other: Tracked) -> Tracked:
+        return Tracked(self.text + other.text, self.spans + other.spans)
+
+
+def _space() -> Tracked:
+    return Tracked(" ", [(0, 0)])
+
+
+def full_readings_tracked(text: str) -> Tracked:
+    """`full_readings` with a source span for every output character."""
+    if text.isascii():
+        start = Tracked(text.lower(), [(index, index + 1) for index in range(len(text))])
+    else:
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for index, char in enumerate(text):
+            folded_char = fold_chars(char)
+            pieces.append(folded_char)
+            spans.extend([(index, index + 1)] * len(folded_char))
+        start = Tracked("".join(pieces), spans)
+    folded = start.sub(_SINGLES_RE, _join_singles)
+    words = folded.sub(_DIGIT_TOKEN_RE, _digit_leet).words()
+    reading_a = words.sub(_RUN3_RE, _two)
+    result = _space() + reading_a + _space()
+    if reading_a.text != words.text:
+        result = result + words.sub(_RUN3_RE, _one) + _space()
+    reading_j = (
+        folded.sub(_J_RUN_RE, _j_run).sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
+    )
+    if reading_j.text != reading_a.text:
+        result = result + reading_j + _space()
+    return result

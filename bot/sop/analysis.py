@@ -1,0 +1,165 @@
+"""From a message to the terms retrieval compares: standard spelling, no stopwords, stems.
+
+Customers write "gmn sy blm dpt pesenan nya kak", the SOP says "Bagaimana jika
+saya belum mendapat pesanan?". Both must reduce to the same few terms
+(`bagaimana dapat pesan`), so the steps are, per word:
+
+1. spelling: elongations ("halooo"), the curated colloquial lexicon
+   (`data/colloquial_*.tsv`: gak -> tidak, udh -> sudah, pesenan -> pesanan), and
+   Jakarta-style verb forms that no list can enumerate (ngirim -> kirim,
+   batalin -> batal, nyariin -> cari), accepted only when the result is a known
+   Indonesian root;
+2. stopwords of both languages (kept: negations and question words);
+3. stems (`stemming.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from bot.sop.lexicon import Lexicon, default_lexicon
+from bot.sop.stemming import WordStemmer, default_stemmer
+from bot.sop.text import words
+
+_RUN_OF_THREE = re.compile(r"([^\W\d_])\1{2,}")
+_TRAILING_DOUBLE = re.compile(r"([^\W\d_])\1$")
+_VOWELS = "aeiou"
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzer:
+    """Text -> words in standard spelling -> retrieval terms. Stateless apart from caches."""
+
+    lexicon: Lexicon
+    stemmer: WordStemmer
+    # word -> standard spelling; a memo of a pure function, bounded, so building a
+    # 10,000-entry index analyses each distinct word once
+    _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def standard_words(self, text: str) -> list[str]:
+        """The message's words in standard spelling, stopwords included (small talk needs them)."""
+        out: list[str] = []
+        memo = self._memo
+        for word in words(text):
+            standard = memo.get(word)
+            if standard is None:
+                standard = self.standardise(word)
+                if len(memo) > 200_000:
+                    memo.clear()
+                memo[word] = standard
+            out.extend(standard)
+        starts = self.lexicon.phrase_starts
+        if any(word in starts for word in out[:-1]):
+            return self._join_phrases(out)
+        return out
+
+    def _join_phrases(self, standard: list[str]) -> list[str]:
+        """ "log in" -> "login", "top up" -> "topup" (`data/phrases.tsv`)."""
+        joined: list[str] = []
+        index = 0
+        while index < len(standard):
+            replacement = None
+            if index + 1 < len(standard):
+                replacement = self.lexicon.phrases.get((standard[index], standard[index + 1]))
+            if replacement is not None:
+                joined.append(replacement)
+                index += 2
+            else:
+                joined.append(standard[index])
+                index += 1
+        return joined
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content words, in order, repeats kept."""
+        stopwords = self.lexicon.stopwords
+        return [self.stemmer.stem(w) for w in self.standard_words(text) if w not in stopwords]
+
+    def term_of(self, word: str) -> str | None:
+        """The term of one standard word, or None for a stopword."""
+        return None if word in self.lexicon.stopwords else self.stemmer.stem(word)
+
+    def standardise(self, word: str) -> tuple[str, ...]:
+        word = self._unelongate(word)
+        mapped = self.lexicon.standard(word)
+        if mapped is not None:
+            return mapped
+        if self._is_known(word) or not word.isalpha() or len(word) < 5:
+            return (word,)
+        if word.endswith("nya") and len(word) >= 6:
+            # "-nya" on a loanword ("vouchernya", "refundnya"): Sastrawi strips it only
+            # from Indonesian roots, so strip it here for the rest.
+            return self.standardise(word[:-3])
+        root = self._colloquial_root(word)
+        if root is not None:
+            return self.lexicon.standard(root) or (root,)
+        return (word,)
+
+    def _is_known(self, word: str) -> bool:
+        return self.lexicon.is_known(word) or self.stemmer.is_indonesian_root(word)
+
+    def _unelongate(self, word: str) -> str:
+        """ "halooo" -> "halo", "makasihh" -> "makasih", "pleasee" -> "please"; "too" stays."""
+        if _RUN_OF_THREE.search(word):
+            two = _RUN_OF_THREE.sub(r"\1\1", word)
+            one = _RUN_OF_THREE.sub(r"\1", word)
+            for candidate in (two, one):
+                if self._is_known(candidate):
+                    return candidate
+            word = two
+        if _TRAILING_DOUBLE.search(word) and not self._is_known(word):
+            shorter = word[:-1]
+            if (
+                shorter in self.lexicon.colloquial
+                or (shorter,) in self.lexicon.small_talk
+                or (shorter in self.lexicon.stopwords and len(word) >= 6)
+            ):
+                return shorter
+        return word
+
+    def _colloquial_root(self, word: str) -> str | None:
+        """The Indonesian root behind a colloquial verb form, if there clearly is one.
+
+        Nasal prefixes (ng-, ny-, n-, m-, nge-) and the Jakarta suffix -in replace
+        the standard me-...-kan; a candidate counts only if it is a dictionary root.
+        """
+        candidates = _unprefixed(word, with_suffix=False)
+        if word.endswith("in") and not word.endswith(("ain", "oin", "ein")) and len(word) > 5:
+            candidates += _unprefixed(word[:-2], with_suffix=True)
+            if word.startswith("di"):
+                candidates.append(word[2:-2])
+        for candidate in candidates:
+            if candidate != word and len(candidate) >= 3 and self._is_root(candidate):
+                return candidate
+        return None
+
+    def _is_root(self, word: str) -> bool:
+        return self.stemmer.is_indonesian_root(word) or word in self.lexicon.colloquial
+
+
+def _unprefixed(word: str, *, with_suffix: bool) -> list[str]:
+    """Candidate roots for a word that may carry a colloquial nasal prefix (itself first).
+
+    ng-, nge- and ny- barely occur at the start of English words, so they apply
+    alone; n- (for t-) and m- (for p-) do ("market", "ninja"), so they apply only
+    together with the -in suffix ("nungguin", "milihin"). Common single forms
+    (nanya, nunggu, milih) are in the lexicon instead.
+    """
+    out = [word]
+    if word.startswith("nge") and len(word) > 5:
+        out.append(word[3:])
+    if word.startswith("ng") and len(word) > 3 and word[2] in _VOWELS:
+        out += ["k" + word[2:], word[2:]]
+    elif word.startswith("ny") and len(word) > 3 and word[2] in _VOWELS:
+        out += ["c" + word[2:], "s" + word[2:]]
+    elif with_suffix and word.startswith("n") and len(word) > 2 and word[1] in _VOWELS:
+        out.append("t" + word[1:])
+    elif with_suffix and word.startswith("m") and len(word) > 2 and word[1] in _VOWELS:
+        out.append("p" + word[1:])
+    return out
+
+
+@cache
+def default_analyzer() -> Analyzer:
+    return Analyzer(default_lexicon(), default_stemmer())

@@ -1,0 +1,29 @@
+"""All tables, imported in one place so Alembic and `Base.metadata` see every one."""
+
+from bot.storage.models.adapters import DeliveryStatusRecord, WhatsAppContact
+from bot.storage.models.base import Base
+from bot.storage.models.core import Chat, OutboxItem, PersonRecord, ProcessedUpdate, StaffRole, Timer
+from bot.storage.models.sop import SharedState, SopDraft, SopGap
+from bot.storage.models.handoff import AgentStatusChange, StaffMessage, Ticket, TicketEvent
+from bot.storage.models.support import ConversationState, TranscriptLine
+
+__all__ = [
+    "AgentStatusChange",
+    "Base",
+    "Chat",
+    "ConversationState",
+    "DeliveryStatusRecord",
+    "OutboxItem",
+    "PersonRecord",
+    "ProcessedUpdate",
+    "SharedState",
+    "SopDraft",
+    "SopGap",
+    "StaffMessage",
+    "StaffRole",
+    "Ticket",
+    "TicketEvent",
+    "Timer",
+    "TranscriptLine",
+    "WhatsAppContact",
+]

@@ -1,0 +1,120 @@
+"""Tables every capability relies on: dedupe, outbox, timers, chats, people, roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.models.base import Base, BigId
+
+
+class ProcessedUpdate(Base):
+    """One row per platform update handled, so a redelivered update is skipped."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxItem(Base):
+    """An action waiting for (or done with) delivery; written with the state change that caused it.
+
+    `key` is the idempotency key (`<update id>#<index>`): the same update can never
+    enqueue the same action twice. Status moves pending → sending → sent | failed
+    (or skipped, for an action the platform cannot do at all).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "platform", "next_attempt_at"),
+        Index("ix_outbox_chat_order", "platform", "chat_id", "status", "id"),
+        Index("ix_outbox_result", "platform", "result"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Why a failed (or skipped) row failed: a `DeliveryFailed.reason` code, for staff and replays.
+    failure_reason: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[str | None] = mapped_column(String(255))
+    # Sent, but the core has not yet heard the result (a new thread's id): replayed after a crash.
+    unreported: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Timer(Base):
+    """Something a handler wants to happen later (unmute, SLA check); fired once by the sweep."""
+
+    __tablename__ = "timers"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    thread_id: Mapped[str | None] = mapped_column(String(128))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]]
+    fired_at: Mapped[datetime | None]
+
+
+class Chat(Base):
+    """A chat the bot is in, with per-chat settings (moderation policy, rules text, ...)."""
+
+    __tablename__ = "chats"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(255))
+    settings: Mapped[dict[str, Any]]
+    migrated_to: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PersonRecord(Base):
+    """Someone the bot has met; `erased_at` is set when their data was erased on request."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str | None] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(16))
+    preferred_language: Mapped[str | None] = mapped_column(String(8))
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+
+
+class StaffRole(Base):
+    """A role held by a person: owner, supervisor, agent or moderator."""
+
+    __tablename__ = "staff_roles"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_by: Mapped[str | None] = mapped_column(String(160))
+    granted_at: Mapped[datetime]

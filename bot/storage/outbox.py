@@ -1,0 +1,278 @@
+"""The outbox: actions stored with the state change that caused them, then delivered.
+
+Claiming is safe with many senders: PostgreSQL uses `FOR UPDATE SKIP LOCKED`, and
+every claim is a conditional update, so a row is only ever leased to one sender.
+Within one chat, delivery keeps the order the actions were created in: a row is not
+claimed while an earlier row of its chat waits for a retry or is leased elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.actions import Action, from_record, to_record
+from bot.storage.models import OutboxItem
+from bot.storage.sql import dialect_insert, is_postgres
+
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    key: str
+    action: Action
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnreportedRow:
+    """A finished row whose outcome the core has not heard yet (replayed after a crash)."""
+
+    entry: OutboxEntry
+    status: str
+    result: str | None
+    failure_reason: str | None
+    error: str | None
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, actions: Sequence[Action], key_prefix: str, now: datetime) -> None:
+        await self.add_many([(key_prefix, actions)], now)
+
+    async def add_many(self, batches: Sequence[tuple[str, Sequence[Action]]], now: datetime) -> None:
+        """Store the actions of several updates in one statement; keys are `<update id>#<index>`."""
+        rows = [
+            {
+                "key": f"{key_prefix}#{index}",
+                "platform": action.address.platform,
+                "chat_id": action.address.chat_id,
+                "kind": action.kind,
+                "payload": to_record(action),
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "unreported": False,
+            }
+            for key_prefix, actions in batches
+            for index, action in enumerate(actions)
+        ]
+        if not rows:
+            return
+        statement = dialect_insert(self._session, OutboxItem.__table__).on_conflict_do_nothing(
+            index_elements=["key"]
+        )
+        await self._session.execute(statement, rows)
+
+    async def claim(
+        self, platforms: Iterable[str], now: datetime, *, limit: int, lease: timedelta
+    ) -> list[OutboxEntry]:
+        """Lease up to `limit` due rows to this sender, oldest first, in chat order."""
+        platforms = list(platforms)
+        if not platforms:
+            return []
+        earlier = aliased(OutboxItem)
+        blocked_by_earlier = (
+            select(earlier.id)
+            .where(
+                earlier.platform == OutboxItem.platform,
+                earlier.chat_id == OutboxItem.chat_id,
+                earlier.id < OutboxItem.id,
+                or_(
+                    and_(earlier.status == PENDING, earlier.next_attempt_at > now),
+                    and_(earlier.status == SENDING, earlier.claimed_until >= now),
+                ),
+            )
+            .exists()
+        )
+        due = or_(
+            and_(OutboxItem.status == PENDING, OutboxItem.next_attempt_at <= now),
+            and_(OutboxItem.status == SENDING, OutboxItem.claimed_until < now),
+        )
+        query = (
+            select(OutboxItem.id)
+            .where(OutboxItem.platform.in_(platforms), due, ~blocked_by_earlier)
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        if is_postgres(self._session):
+            query = query.with_for_update(skip_locked=True)
+        ids = list((await self._session.execute(query)).scalars())
+        claimed: list[OutboxEntry] = []
+        for row_id in ids:
+            result = await self._session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == row_id, due)
+                .values(
+                    status=SENDING,
+                    claimed_until=now + lease,
+                    attempts=OutboxItem.attempts + 1,
+                )
+                .returning(OutboxItem.id, OutboxItem.key, OutboxItem.payload, OutboxItem.attempts)
+            )
+            row = result.first()
+            if row is not None:
+                claimed.append(OutboxEntry(row.id, row.key, from_record(row.payload), row.attempts))
+        return claimed
+
+    async def mark_sent(
+        self, row_id: int, now: datetime, result: str | None = None, *, unreported: bool = False
+    ) -> None:
+        await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id)
+            .values(
+                status=SENT,
+                sent_at=now,
+                claimed_until=None,
+                result=result,
+                last_error=None,
+                unreported=unreported,
+            )
+        )
+
+    async def mark_reported(self, row_id: int) -> None:
+        await self._session.execute(
+            update(OutboxItem).where(OutboxItem.id == row_id).values(unreported=False)
+        )
+
+    async def unreported(self, platforms: Iterable[str], limit: int = 100) -> list[UnreportedRow]:
+        """Finished rows (sent, failed or skipped) whose outcome the core has not heard yet."""
+        rows = await self._session.execute(
+            select(OutboxItem)
+            .where(OutboxItem.unreported.is_(True), OutboxItem.platform.in_(list(platforms)))
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        return [
+            UnreportedRow(
+                OutboxEntry(row.id, row.key, from_record(row.payload), row.attempts),
+                row.status,
+                row.result,
+                row.failure_reason,
+                row.last_error,
+            )
+            for row in rows.scalars()
+        ]
+
+    async def retry_at(self, row_id: int, at: datetime, error: str) -> None:
+        await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id)
+            .values(status=PENDING, next_attempt_at=at, claimed_until=None, last_error=error[:2000])
+        )
+
+    async def defer(self, row_id: int, at: datetime) -> None:
+        """Put a leased row back untried until `at` (our own rate limit said wait); no attempt is counted."""
+        await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id, OutboxItem.status == SENDING)
+            .values(
+                status=PENDING,
+                next_attempt_at=at,
+                claimed_until=None,
+                attempts=OutboxItem.attempts - 1,
+            )
+        )
+
+    async def release(self, row_id: int) -> None:
+        """Give a leased row back untried (an earlier row of its chat must go first)."""
+        await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id, OutboxItem.status == SENDING)
+            .values(status=PENDING, claimed_until=None, attempts=OutboxItem.attempts - 1)
+        )
+
+    async def fail(
+        self,
+        row_id: int,
+        now: datetime,
+        error: str,
+        *,
+        reason: str = "rejected",
+        skipped: bool = False,
+        unreported: bool = False,
+    ) -> None:
+        """Finish a row without success; `skipped` for what the platform cannot do at all."""
+        await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id)
+            .values(
+                status=SKIPPED if skipped else FAILED,
+                claimed_until=None,
+                sent_at=None,
+                last_error=error[:2000],
+                failure_reason=reason,
+                unreported=unreported,
+            )
+        )
+
+    async def find_sent(self, platform: str, result: str) -> OutboxEntry | None:
+        """The sent row whose platform message id is `result` (a WhatsApp wamid, say)."""
+        row = (
+            await self._session.execute(
+                select(OutboxItem)
+                .where(OutboxItem.platform == platform, OutboxItem.result == result)
+                .order_by(OutboxItem.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return OutboxEntry(row.id, row.key, from_record(row.payload), row.attempts)
+
+    async def fail_after_sent(self, row_id: int, error: str, reason: str) -> bool:
+        """The platform accepted a message and later reported it failed: record that for staff."""
+        result = await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id, OutboxItem.status == SENT)
+            .values(status=FAILED, last_error=error[:2000], failure_reason=reason)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def requeue(self, row_id: int, now: datetime) -> bool:
+        """Try a failed or skipped row again from scratch (staff asked for it)."""
+        result = await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == row_id, OutboxItem.status.in_([FAILED, SKIPPED]))
+            .values(
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_until=None,
+                failure_reason=None,
+                unreported=False,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, row_id: int) -> OutboxItem | None:
+        return await self._session.get(OutboxItem, row_id)
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
+        )
+        return {status: int(count) for status, count in rows.all()}
+
+    async def failures(self, limit: int = 50, *, platform: str | None = None) -> list[OutboxItem]:
+        """Failed and skipped rows, newest first, with the error kept for staff."""
+        query = select(OutboxItem).where(OutboxItem.status.in_([FAILED, SKIPPED]))
+        if platform is not None:
+            query = query.where(OutboxItem.platform == platform)
+        rows = await self._session.execute(
+            query
+            .order_by(OutboxItem.id.desc())
+            .limit(limit)
+        )
+        return list(rows.scalars())

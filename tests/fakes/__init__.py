@@ -1,0 +1,1 @@
+"""Local fake servers that speak the platforms' real HTTP APIs, so the real client libraries run."""

@@ -1,0 +1,281 @@
+"""A fake Telegram Bot API: the methods the bot uses, with Telegram's JSON shapes and errors.
+
+python-telegram-bot talks to it exactly as to api.telegram.org (its `base_url`
+points here). A test can queue updates for `getUpdates`, set a chat's admins,
+and make the next calls fail the way Telegram fails:
+
+    fake.fail("sendMessage", too_many_requests(5))
+    fake.fail("sendMessage", server_error(), times=2)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+TOKEN = "123456789:AAEfakeTokenForTests_0123456789abc"
+BOT_ID = 123456789
+BOT_USERNAME = "TokoNusaBot"
+
+
+@dataclass
+class Failure:
+    """What the fake answers instead of doing the call. `stall` waits first (a timeout for the client)."""
+
+    status: int
+    body: dict[str, Any]
+    stall: float = 0.0
+    then_perform: bool = False
+
+
+def too_many_requests(retry_after: int) -> Failure:
+    return Failure(429, {"ok": False, "error_code": 429,
+                         "description": f"Too Many Requests: retry after {retry_after}",
+                         "parameters": {"retry_after": retry_after}})
+
+
+def blocked_by_user() -> Failure:
+    return Failure(403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
+
+
+def kicked_from_group() -> Failure:
+    return Failure(403, {"ok": False, "error_code": 403,
+                         "description": "Forbidden: bot was kicked from the supergroup chat"})
+
+
+def bad_request(description: str) -> Failure:
+    return Failure(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"})
+
+
+def server_error(status: int = 500) -> Failure:
+    return Failure(status, {"ok": False, "error_code": status, "description": "Internal Server Error"})
+
+
+def migrated_to(new_chat_id: int) -> Failure:
+    return Failure(400, {"ok": False, "error_code": 400,
+                         "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                         "parameters": {"migrate_to_chat_id": new_chat_id}})
+
+
+def stalled(seconds: float, *, then_perform: bool = False) -> Failure:
+    """No answer for `seconds` (the client times out); with `then_perform`, the call took effect anyway."""
+    return Failure(200, {}, stall=seconds, then_perform=then_perform)
+
+
+def user(user_id: int, first_name: str, username: str | None = None, language: str | None = None,
+         is_bot: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
+    if username:
+        data["username"] = username
+    if language:
+        data["language_code"] = language
+    return data
+
+
+def admin(member: dict[str, Any], *, owner: bool = False, anonymous: bool = False, can_restrict: bool = True,
+          can_delete: bool = True, can_manage_topics: bool = True) -> dict[str, Any]:
+    """A ChatMemberOwner or ChatMemberAdministrator as getChatAdministrators returns it."""
+    if owner:
+        return {"status": "creator", "user": member, "is_anonymous": anonymous}
+    return {
+        "status": "administrator", "user": member, "can_be_edited": False, "is_anonymous": anonymous,
+        "can_manage_chat": True, "can_delete_messages": can_delete, "can_manage_video_chats": True,
+        "can_restrict_members": can_restrict, "can_promote_members": False, "can_change_info": True,
+        "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
+        "can_delete_stories": False, "can_pin_messages": True, "can_manage_topics": can_manage_topics,
+    }
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram:
+    token: str = TOKEN
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    admins: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    webhook_url: str | None = None
+    polls: list[dict[str, Any]] = field(default_factory=list)
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
+    _topic_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(70))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(9000))
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _deleted: set[tuple[int, int]] = field(default_factory=set)
+
+    # ---------------------------------------------------------------- test controls
+
+    def fail(self, method: str, failure: Failure, times: int = 1) -> None:
+        self.failures.setdefault(method, []).extend([failure] * times)
+
+    def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Make an update available to getUpdates (an `update_id` is added if missing)."""
+        update = {"update_id": next(self._update_ids), **update}
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [call.params for call in self.calls if call.method == method]
+
+    @property
+    def sent_texts(self) -> list[str]:
+        return [params["text"] for params in self.called("sendMessage")]
+
+    # ---------------------------------------------------------------- the HTTP side
+
+    @property
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+
+    async def _endpoint(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
+        method = request.path_params["method"]
+        params = await _params(request)
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            if failure.stall:
+                await asyncio.sleep(failure.stall)
+                if not failure.then_perform:
+                    return JSONResponse({"ok": False, "error_code": 504, "description": "Gateway Timeout"},
+                                        status_code=504)
+            else:
+                self.calls.append(Call(f"{method}!failed", params))
+                return JSONResponse(failure.body, status_code=failure.status)
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+        result = await handler(params)
+        if isinstance(result, Failure):
+            self.calls.append(Call(f"{method}!failed", params))
+            return JSONResponse(result.body, status_code=result.status)
+        self.calls.append(Call(method, params))
+        return JSONResponse({"ok": True, "result": result})
+
+    # ---------------------------------------------------------------- Bot API methods
+
+    async def _getMe(self, params: dict[str, Any]) -> Any:
+        return {**user(BOT_ID, "Toko Nusa", BOT_USERNAME, is_bot=True), "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": False,
+                "can_connect_to_business": False, "has_main_web_app": False}
+
+    async def _getUpdates(self, params: dict[str, Any]) -> Any:
+        self.polls.append(params)  # seen on arrival: a long poll may wait a while before it is answered
+        offset = int(params.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._new_update.clear()
+            timeout = min(float(params.get("timeout") or 0), 0.2)  # long polls stay short in tests
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout=timeout)
+            except TimeoutError:
+                pass
+        limit = int(params.get("limit") or 100)
+        return [u for u in self.updates if u["update_id"] >= offset][:limit]
+
+    async def _setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook_url = params["url"]
+        return True
+
+    async def _deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook_url = None
+        return True
+
+    async def _setMyCommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _sendMessage(self, params: dict[str, Any]) -> Any:
+        text = params.get("text", "")
+        if not text:
+            return bad_request("message text is empty")
+        if len(text.encode("utf-16-le")) // 2 > 4096:
+            return bad_request("message is too long")
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": user(BOT_ID, "Toko Nusa", BOT_USERNAME, is_bot=True),
+            "text": text,
+        }
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
+        if params.get("reply_markup"):
+            message["reply_markup"] = json.loads(params["reply_markup"])
+        return message
+
+    async def _deleteMessage(self, params: dict[str, Any]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key in self._deleted:
+            return bad_request("message to delete not found")
+        self._deleted.add(key)
+        return True
+
+    async def _restrictChatMember(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _banChatMember(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _unbanChatMember(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _getChatAdministrators(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id not in self.admins:
+            return bad_request("chat not found")
+        return self.admins[chat_id]
+
+    async def _getChatMember(self, params: dict[str, Any]) -> Any:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        for member in self.admins.get(chat_id, []):
+            if member["user"]["id"] == user_id:
+                return member
+        return {"status": "member", "user": user(user_id, "Member")}
+
+    async def _createForumTopic(self, params: dict[str, Any]) -> Any:
+        return {"message_thread_id": next(self._topic_ids), "name": params["name"], "icon_color": 7322096}
+
+    async def _editForumTopic(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _closeForumTopic(self, params: dict[str, Any]) -> Any:
+        return True
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Customer"}
+    return {"id": chat_id, "type": "supergroup", "title": "Toko Nusa"}
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    """Bot API parameters, from a query string, a form or a JSON body, as Telegram accepts them."""
+    params: dict[str, Any] = dict(request.query_params)
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if body and content_type.startswith("application/json"):
+        params.update(json.loads(body))
+    elif body:
+        params.update(parse_qsl(body.decode(), keep_blank_values=True))
+    return params

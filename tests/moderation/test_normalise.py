@@ -1,0 +1,94 @@
+"""Normalisation: the fast path reads plain messages exactly as the full path does."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.moderation.normalise import (
+    fast_readings,
+    full_readings,
+    full_readings_tracked,
+    normalise_term,
+    spelled_out,
+    text_fingerprint,
+)
+
+SAMPLES = [
+    "halo kak pesanan saya kok belum sampai ya? makasih banyak 🙏",
+    "@budi min saya udah transfer Rp 789.500 tapi status masih menunggu",
+    "I'm a customer, don't you know? e.g. t.me/abc and bit.ly/x1",
+    "harga 455 ribu!!! b4ngs4t $100 a$$ sh!t |ol",
+    "anak-anak anjing-anjing kontol_nya f*ck ok.ok",
+    "❤️❤️ mantap!! 🔥 👍🏽 keren ✨",
+    "siaaaap kak mantappp 4nj1iiing",
+    "",
+    "   ",
+    "?!",
+    "ongkir ke bandung berapa kak?",
+    "Siap kak!!",
+    "oke.",
+    "a$$",
+]
+
+
+def _random_text(rng: random.Random) -> str:
+    alphabet = "aaaeiioun jkstgl 0134579 .-_*'`@$!|?,/ " + "🙏🔥❤️👍🏽✨"
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+
+
+CASES = SAMPLES + [_random_text(random.Random(seed)) for seed in range(400)]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_fast_path_agrees_with_full_path(text: str) -> None:
+    fast = fast_readings(text)
+    assert fast is not None  # ASCII and emoji only: always eligible
+    readings, plain_length = fast
+    reading_a = readings[1 : plain_length - 1]
+    if spelled_out(reading_a):
+        return  # the filter sends these to the full path
+    collapsed = fast_readings(text, collapse_runs=True)
+    assert collapsed is not None
+    assert collapsed[0] == full_readings(text)
+    if collapsed[0] == readings:  # nothing to collapse: the first answer was already right
+        assert readings == full_readings(text)
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_tracked_path_gives_the_same_text(text: str) -> None:
+    assert full_readings_tracked(text).text == full_readings(text)
+
+
+def test_non_ascii_letters_need_the_full_path() -> None:
+    assert fast_readings("аnjing") is None  # Cyrillic а
+    assert fast_readings("an\u200bjing") is None
+    assert fast_readings("café") is None
+    assert fast_readings("mantap 🔥") is not None
+
+
+def test_numbers_stay_numbers() -> None:
+    assert full_readings("harga 455 ribu") == " harga 455 ribu "
+    assert full_readings("a55 b4bi") == " ass babi "
+
+
+def test_ambiguous_one_is_kept_for_the_filter() -> None:
+    assert full_readings("t0l0l to1o1") == " tolol to1o1 "
+
+
+def test_terms_are_normalised_like_text() -> None:
+    assert normalise_term("  Anak   HARAM ") == "anak haram"
+    assert normalise_term("b4b1") == "bab1"
+    assert normalise_term("a n j i n g") == "anjing"
+
+
+def test_fingerprint_ignores_case_spacing_and_punctuation() -> None:
+    assert text_fingerprint("Promo MURAH!! cek sekarang") == text_fingerprint(
+        "promo murah cek sekarang"
+    )
+    assert text_fingerprint("promo murah") != text_fingerprint("promo mahal")
+    assert text_fingerprint("Ok") == ""
+    assert text_fingerprint("🔥🔥🔥") == text_fingerprint("🔥🔥🔥")
+    assert text_fingerprint("🔥🔥🔥") != ""
+    assert text_fingerprint("Café au lait") == text_fingerprint("CAFÉ AU LAIT!")
