@@ -18,7 +18,8 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-DEFAULT_SOURCE = Path("/work/shared/data/banking77/train.csv")
+# ../shared beside the repository, as in CI
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "train.csv"
 DEFAULT_OUT = Path(__file__).resolve().parent / ".data"
 
 

@@ -34,6 +34,15 @@ async def test_a_greeting_gets_a_polite_reply(bot: Harness) -> None:
     assert "Ada yang bisa saya bantu" in reply.text
 
 
+async def test_a_message_naming_no_topic_is_asked_what_is_needed_not_counted_as_a_miss(
+    bot: Harness,
+) -> None:
+    reply = await bot.say("gimana ini kak?")
+    assert "lebih detail" in reply.text
+    second = await bot.say("gimana ya kak")
+    assert "lebih detail" in second.text and "sambungkan" not in second.text
+
+
 async def test_indonesian_question_is_answered_from_the_sop_in_indonesian(bot: Harness) -> None:
     reply = await bot.say("bagaimana cara mengajukan refund?")
     assert reply.text == sample_answer("refund-how", "id")
@@ -81,7 +90,7 @@ async def test_unknown_question_twice_offers_a_human(bot: Harness) -> None:
     first = await bot.say("berapa harga tiket pesawat ke bali bulan depan?")
     assert "belum ada di panduan" in first.text
     assert "Bicara dengan CS" in first.buttons
-    second = await bot.say("apakah tokonusa jual tiket pesawat ke bali?")
+    second = await bot.say("apakah tokonusa melayani pemesanan tiket pesawat?")
     assert "sambungkan dengan tim CS" in second.text
     assert "handoff:request" in second.button_data
 

@@ -62,6 +62,9 @@ async def _act_on(
         name = event.sender.name.split(" ")[0] if event.sender and event.sender.name else ""
         text = ctx.t(f"support.small_talk_{decision.small_talk}", language, name=f" {name}" if name else "")
         return Outcome.done(f"small_talk:{decision.small_talk}", await reply(event, ctx, text))
+    if decision.kind is DecisionKind.VAGUE:
+        # not a miss: the customer has not asked anything yet
+        return Outcome.done("vague", await reply(event, ctx, ctx.t("support.vague", language)))
     if decision.kind is DecisionKind.ANSWER and decision.entry is not None:
         return await _answer(decision.entry, language, event, ctx, conversation)
     if decision.kind is DecisionKind.CLARIFY and decision.options:

@@ -74,7 +74,14 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Stemmed content words, in order, repeats kept."""
         stopwords = self.lexicon.stopwords
-        return [self.stemmer.stem(w) for w in self.standard_words(text) if w not in stopwords]
+        requests = self.lexicon.request_words
+        stems = (self.stemmer.stem(w) for w in self.standard_words(text) if w not in stopwords)
+        return [stem for stem in stems if stem not in requests]
+
+    def is_vague(self, terms: list[str]) -> bool:
+        """Terms that name no topic: nothing left but question words ("gimana ini kak?")."""
+        questions = self.lexicon.question_words
+        return all(term in questions for term in terms)
 
     def term_of(self, word: str) -> str | None:
         """The term of one standard word, or None for a stopword."""

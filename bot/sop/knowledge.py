@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from bot.sop.analysis import Analyzer, default_analyzer
-from bot.sop.decide import DecisionThresholds, decide
+from bot.sop.decide import DecisionThresholds, ModeThresholds, answer_contained, decide
 from bot.sop.language import choose_language, detect_language
 from bot.sop.lexical import LexicalIndex
 from bot.sop.model import LANGUAGES, Decision, DecisionKind, Match, SopEntry
@@ -35,6 +35,7 @@ class KnowledgeBase:
         """Use `KnowledgeBase.build`; this only stores what build prepared."""
         self._entries = entries
         self._by_id = {entry.id: entry for entry in entries}
+        self._index = {entry.id: position for position, entry in enumerate(entries)}
         self._thresholds = thresholds
         self._languages = languages
         self._analyzer = analyzer
@@ -126,9 +127,33 @@ class KnowledgeBase:
         kind = small_talk_kind(text, self._analyzer)
         if kind is not None:
             return Decision(DecisionKind.SMALL_TALK, language, small_talk=kind)
+        terms = self._analyzer.terms(text)
+        if self._analyzer.is_vague(terms):
+            # "kak mau tanya", "help": asking what they need beats guessing from filler words
+            return Decision(DecisionKind.VAGUE, language)
         ranking, hybrid = self._rank(text, RANKING_DEPTH)
         mode = self._thresholds.for_mode(hybrid)
-        return decide(ranking, mode, language, self._thresholds.max_options)
+        decision = decide(ranking, mode, language, self._thresholds.max_options)
+        if decision.kind is DecisionKind.CLARIFY:
+            decision = self._contained(decision, text, len(terms), mode)
+        return decision
+
+    def _contained(
+        self, decision: Decision, text: str, term_count: int, mode: ModeThresholds
+    ) -> Decision:
+        """A message that is nearly one approved question is answered (see `decide.py`).
+
+        Every other entry counts, not only the ranked ones: a question elsewhere
+        that holds the same words makes the message ambiguous after all.
+        """
+        query = self._lexical.query_terms(text)
+        if query.unknown_weight:
+            return decision  # a word no entry knows: "hapus akun instagram" is not ours
+        shares = self._lexical.containment(query)
+        best_index = self._index[decision.matches[0].entry.id]
+        others = np.delete(shares, best_index)
+        runner_up = float(others.max()) if len(others) else 0.0
+        return answer_contained(decision, (float(shares[best_index]), runner_up), term_count, mode)
 
     # --- changing (a new KnowledgeBase each time) ------------------------------------
 

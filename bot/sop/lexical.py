@@ -239,6 +239,27 @@ class LexicalIndex:
         """One score in [0, 1] per entry, in build order."""
         return self.scores_for(self.query_terms(text))
 
+    def containment(self, query: QueryTerms) -> FloatArray:
+        """Per entry, the largest share of the query (IDF-weighted, unknown words
+        included) that one of its questions contains: 1.0 when a single approved
+        question holds every word the customer wrote."""
+        if not query.words or self.size == 0:
+            return np.zeros(self.size, np.float32)
+        word_ids = list(query.words)
+        mass = self.idf[word_ids] * np.asarray(list(query.words.values()), np.float32)
+        total = float(mass.sum()) + query.unknown_weight * self.unseen_idf
+        rows = []
+        values = []
+        for term_id, share in zip(word_ids, mass / total, strict=True):
+            start, end = self._questions.starts[term_id], self._questions.starts[term_id + 1]
+            rows.append(self._questions.rows[start:end])
+            values.append(np.full(end - start, share, np.float32))
+        per_question = np.bincount(
+            np.concatenate(rows), np.concatenate(values), minlength=self.question_count
+        )
+        best = np.maximum.reduceat(per_question, self._question_starts)
+        return np.where(self._has_questions, best, 0.0).astype(np.float32)
+
     def scores_for(self, query: QueryTerms) -> FloatArray:
         if not query.words or self.size == 0:
             return np.zeros(self.size, np.float32)

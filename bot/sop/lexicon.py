@@ -25,12 +25,16 @@ class Lexicon:
     ]  # phrase -> "greeting" | "thanks" | "goodbye" | "filler"
     markers: Mapping[str, Mapping[str, float]]  # language -> word -> evidence weight
     phrases: Mapping[tuple[str, str], str] = field(default_factory=dict)  # ("log", "in") -> "login"
+    # "help", "mau tanya": asking for help without saying about what (also in stopwords)
+    request_words: frozenset[str] = frozenset()
+    question_words: frozenset[str] = frozenset()  # "gimana", "how": kept in retrieval
     # derived in __post_init__, for speed: every word some list spells this way, and the
     # first words of phrases
     known: frozenset[str] = frozenset()
     phrase_starts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "stopwords", self.stopwords | self.request_words)
         known = set(self.colloquial) | set(self.stopwords)
         known |= {phrase[0] for phrase in self.small_talk if len(phrase) == 1}
         for words in self.markers.values():
@@ -93,6 +97,8 @@ def default_lexicon() -> Lexicon:
             }
         ),
         phrases=MappingProxyType(read_phrases("phrases.tsv")),
+        request_words=frozenset(_lines("request_words.txt")),
+        question_words=frozenset(_lines("question_words.txt")),
     )
 
 

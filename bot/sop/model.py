@@ -58,6 +58,7 @@ class DecisionKind(StrEnum):
     CLARIFY = "clarify"  # two or three entries are close: ask which one was meant
     NO_MATCH = "no_match"  # the SOP does not cover it: say so and offer a human
     SMALL_TALK = "small_talk"  # greeting, thanks, goodbye
+    VAGUE = "vague"  # asks for help without saying about what: ask what is needed
 
 
 @dataclass(frozen=True, slots=True)

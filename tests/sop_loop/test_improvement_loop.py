@@ -14,7 +14,7 @@ from bot.sop_sync import sync_library
 from tests.support.harness import Harness
 from tests.test_config import run_cli
 
-ABROAD = "apakah tokonusa jual tiket pesawat ke bali?"
+ABROAD = "apakah tokonusa melayani pemesanan tiket pesawat?"
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ async def bot(settings: Settings) -> AsyncIterator[Harness]:
 
 async def test_an_unanswered_question_is_counted_as_a_gap_with_personal_data_masked(bot: Harness) -> None:
     await bot.say(ABROAD, user="c1")
-    await bot.say("Apakah TokoNusa jual tiket pesawat ke Bali??", user="c2")
-    await bot.say("tiket pesawat ke bali dijual? email saya a@b.co", user="c3")
+    await bot.say("Apakah TokoNusa melayani pemesanan tiket pesawat??", user="c2")
+    await bot.say("tiket pesawat bisa dipesan disini? email saya a@b.co", user="c3")
     gaps = await bot.command("gaps", user="agent1")
     assert "×2" in gaps.text and "tiket pesawat" in gaps.text.lower()
     assert "a@b.co" not in gaps.text and "[email]" in gaps.text
