@@ -38,18 +38,22 @@ class Analyzer:
     # 10,000-entry index analyses each distinct word once
     _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
+    def standard(self, word: str) -> tuple[str, ...]:
+        """One word in standard spelling (memoised `standardise`)."""
+        memo = self._memo
+        standard = memo.get(word)
+        if standard is None:
+            standard = self.standardise(word)
+            if len(memo) > 200_000:
+                memo.clear()
+            memo[word] = standard
+        return standard
+
     def standard_words(self, text: str) -> list[str]:
         """The message's words in standard spelling, stopwords included (small talk needs them)."""
         out: list[str] = []
-        memo = self._memo
         for word in words(text):
-            standard = memo.get(word)
-            if standard is None:
-                standard = self.standardise(word)
-                if len(memo) > 200_000:
-                    memo.clear()
-                memo[word] = standard
-            out.extend(standard)
+            out.extend(self.standard(word))
         starts = self.lexicon.phrase_starts
         if any(word in starts for word in out[:-1]):
             return self._join_phrases(out)

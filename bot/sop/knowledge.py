@@ -14,7 +14,7 @@ import numpy as np
 from bot.sop.analysis import Analyzer, default_analyzer
 from bot.sop.decide import DecisionThresholds, ModeThresholds, answer_contained, decide
 from bot.sop.language import choose_language, detect_language
-from bot.sop.lexical import LexicalIndex
+from bot.sop.lexical import LexicalIndex, QueryTerms
 from bot.sop.model import LANGUAGES, Decision, DecisionKind, Match, SopEntry
 from bot.sop.semantic import Encoder, SemanticIndex
 from bot.sop.smalltalk import small_talk_kind
@@ -93,27 +93,27 @@ class KnowledgeBase:
 
     def scores(self, text: str) -> np.ndarray:
         """Each entry's score for `text`, in `entries` order."""
-        return self._scores(text)[0]
+        return self._scores(text, self._lexical.query_terms(text))[0]
 
-    def _scores(self, text: str) -> tuple[np.ndarray, bool]:
+    def _scores(self, text: str, query: QueryTerms) -> tuple[np.ndarray, bool]:
         """Scores, and whether they are hybrid (semantic) rather than lexical.
 
         Messages in Indonesian are ranked lexically even with an encoder: the
         bundled model knows English only (see `semantic.py`).
         """
-        lexical = self._lexical.scores(text)
+        lexical = self._lexical.scores_for(query)
         if self._semantic is None or detect_language(text) == "id":
             return lexical, False
         return self._semantic.combine(text, lexical), True
 
     def rank(self, text: str, k: int = RANKING_DEPTH) -> list[Match]:
         """The k best entries for `text`, best first, one Match per entry (score > 0 only)."""
-        return self._rank(text, k)[0]
+        return self._rank(text, k, self._lexical.query_terms(text))[0]
 
-    def _rank(self, text: str, k: int) -> tuple[list[Match], bool]:
+    def _rank(self, text: str, k: int, query: QueryTerms) -> tuple[list[Match], bool]:
         if not self._entries or k <= 0:
             return [], False
-        scores, hybrid = self._scores(text)
+        scores, hybrid = self._scores(text, query)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]  # by score, ties in SOP order
@@ -131,22 +131,22 @@ class KnowledgeBase:
         if self._analyzer.is_vague(terms):
             # "kak mau tanya", "help": asking what they need beats guessing from filler words
             return Decision(DecisionKind.VAGUE, language)
-        ranking, hybrid = self._rank(text, RANKING_DEPTH)
+        query = self._lexical.query_from_terms(terms)  # the message is analysed once
+        ranking, hybrid = self._rank(text, RANKING_DEPTH, query)
         mode = self._thresholds.for_mode(hybrid)
         decision = decide(ranking, mode, language, self._thresholds.max_options)
         if decision.kind is DecisionKind.CLARIFY:
-            decision = self._contained(decision, text, len(terms), mode)
+            decision = self._contained(decision, query, len(terms), mode)
         return decision
 
     def _contained(
-        self, decision: Decision, text: str, term_count: int, mode: ModeThresholds
+        self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds
     ) -> Decision:
         """A message that is nearly one approved question is answered (see `decide.py`).
 
         Every other entry counts, not only the ranked ones: a question elsewhere
         that holds the same words makes the message ambiguous after all.
         """
-        query = self._lexical.query_terms(text)
         if query.unknown_weight:
             return decision  # a word no entry knows: "hapus akun instagram" is not ours
         shares = self._lexical.containment(query)

@@ -50,7 +50,7 @@ def language_votes(text: str, analyzer: Analyzer | None = None) -> LanguageVotes
     for word in words(text):
         if word.isdigit():
             continue
-        standard = analyzer.standardise(word)
+        standard = analyzer.standard(word)
         if word in id_markers or word in en_markers:
             votes["id"] += id_markers.get(word, 0.0)
             votes["en"] += en_markers.get(word, 0.0)
@@ -60,7 +60,8 @@ def language_votes(text: str, analyzer: Analyzer | None = None) -> LanguageVotes
             votes["id"] += 0.8 * max((id_markers.get(w, 0.0) for w in standard), default=0.0)
             votes["en"] += 0.8 * max((en_markers.get(w, 0.0) for w in standard), default=0.0)
             continue
-        votes[_shape_vote(word, analyzer)[0]] += _shape_vote(word, analyzer)[1]
+        language, weight = _shape_vote(word, analyzer)
+        votes[language] += weight
     return LanguageVotes(votes["id"], votes["en"])
 
 

@@ -193,11 +193,15 @@ class LexicalIndex:
     # --- queries ---------------------------------------------------------------------
 
     def query_terms(self, text: str) -> QueryTerms:
+        return self.query_from_terms(self.analyzer.terms(text))
+
+    def query_from_terms(self, terms: Sequence[str]) -> QueryTerms:
+        """The query for terms the caller already has (`Analyzer.terms` of the message)."""
         words: dict[int, float] = {}
         pairs: dict[int, float] = {}
         unknown = 0.0
         placed: list[str] = []
-        for term in self.analyzer.terms(text):
+        for term in terms:
             weight = 1.0
             if term not in self.vocabulary:
                 if not term.isalpha():
