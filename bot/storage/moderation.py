@@ -6,7 +6,6 @@ in the same transaction as the case), so two workers never hand out the same num
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -97,14 +96,14 @@ class ModerationRepo:
 
     async def add_case(self, address: Address, now: datetime, **fields: Any) -> ModerationCase:
         number = await self.next_case_number(address, now)
+        values: dict[str, Any] = {"thread_id": address.thread_id, "dry_run": False, **fields}
         case = ModerationCase(
             platform=address.platform,
             chat_id=address.chat_id,
-            thread_id=address.thread_id,
             number=number,
             created_at=now,
             appeal_state="none",
-            **{"dry_run": False, **fields},
+            **values,
         )
         self._session.add(case)
         await self._session.flush()
@@ -148,13 +147,47 @@ class ModerationRepo:
         )
         return list(rows.scalars())
 
+    async def children(self, case_id: int) -> list[ModerationCase]:
+        """Ladder sanctions that a warning case brought."""
+        rows = await self._session.execute(select(ModerationCase).where(ModerationCase.parent_id == case_id))
+        return list(rows.scalars())
+
+    async def chats_logging_to(self, platform: str, chat_id: str) -> list[tuple[str, str]]:
+        """Chats whose log channel is this chat (`-100123` or `telegram:-100123`)."""
+        rows = await self._session.execute(
+            select(ChatModeration.platform, ChatModeration.chat_id).where(
+                ChatModeration.log_chat.in_([chat_id, f"{platform}:{chat_id}"])
+            )
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def open_appeals_in(self, chats: list[tuple[str, str]], limit: int = 20) -> list[tuple[ModerationAppeal, ModerationCase]]:
+        """Open appeals on cases of these chats, oldest first."""
+        if not chats:
+            return []
+        wanted = [(ModerationCase.platform == p) & (ModerationCase.chat_id == c) for p, c in chats]
+        condition = wanted[0]
+        for more in wanted[1:]:
+            condition = condition | more
+        rows = await self._session.execute(
+            select(ModerationAppeal, ModerationCase)
+            .join(ModerationCase, ModerationCase.id == ModerationAppeal.case_id)
+            .where(ModerationAppeal.state == "open", condition)
+            .order_by(ModerationAppeal.created_at)
+            .limit(limit)
+        )
+        return [(appeal, case) for appeal, case in rows.tuples()]
+
+    async def appeal(self, appeal_id: int) -> ModerationAppeal | None:
+        return await self._session.get(ModerationAppeal, appeal_id)
+
     async def revoke_case(self, case: ModerationCase, now: datetime, by: str) -> None:
         case.revoked_at = now
         case.revoked_by = by
         await self._session.flush()
 
-    async def latest_active(self, address: Address, user_key: str, actions: Sequence[str]) -> ModerationCase | None:
-        """The member's newest unrevoked case with one of `actions` (to close a mute on /unmute)."""
+    async def latest_active(self, address: Address, user_key: str, kind: str) -> ModerationCase | None:
+        """The member's newest unrevoked `kind` case (`mute`, also `mute 1h`), to close it on /unmute."""
         return (
             await self._session.execute(
                 select(ModerationCase)
@@ -162,7 +195,7 @@ class ModerationRepo:
                     ModerationCase.platform == address.platform,
                     ModerationCase.chat_id == address.chat_id,
                     ModerationCase.user_key == user_key,
-                    ModerationCase.action.in_(actions),
+                    (ModerationCase.action == kind) | ModerationCase.action.like(f"{kind} %"),
                     ModerationCase.revoked_at.is_(None),
                     ModerationCase.dry_run.is_(False),
                 )
@@ -245,20 +278,6 @@ class ModerationRepo:
         appeal.reason = reason or None
         case.appeal_state = state
         await self._session.flush()
-
-    async def open_appeals(self, address: Address, limit: int = 20) -> list[tuple[ModerationAppeal, ModerationCase]]:
-        rows = await self._session.execute(
-            select(ModerationAppeal, ModerationCase)
-            .join(ModerationCase, ModerationCase.id == ModerationAppeal.case_id)
-            .where(
-                ModerationAppeal.state == "open",
-                ModerationCase.platform == address.platform,
-                ModerationCase.chat_id == address.chat_id,
-            )
-            .order_by(ModerationAppeal.created_at)
-            .limit(limit)
-        )
-        return [(appeal, case) for appeal, case in rows.tuples()]
 
     # ---- captchas --------------------------------------------------------------------------
 
