@@ -14,7 +14,7 @@ import re
 from bot.actions import Action, Send
 from bot.events import Address, ChatKind, Command, Person, Right
 from bot.groupmod.acts import BAN_END, MUTE_END, undo_actions
-from bot.groupmod.notices import case_text, log_address, staff_language
+from bot.groupmod.notices import case_text, log_address, member_language, staff_language
 from bot.groupmod.service import ModerationService
 from bot.handlers.context import Context, Outcome
 from bot.handoff.workspace import staff_chat
@@ -119,7 +119,7 @@ async def accept(command: Command, ctx: Context) -> Outcome:
     note = ctx.mask(" ".join(command.args[1:]))[:500]
     await ctx.tx.moderation.decide_appeal(record, case, "accepted", by, note, ctx.now)
     person, private = _member(case)
-    member_lang = await ctx.language_of(person)
+    member_lang = await member_language(ctx, person)
     actions.append(Send(address=private, text=ctx.t("moderation.appeal_accepted_member", member_lang, case=case.number)))
     text = ctx.t("moderation.appeal_accepted", lang, appeal=record.id, case=case.number)
     return _reply(command, text, "moderation:appeal_accepted", *actions)
@@ -137,7 +137,7 @@ async def reject(command: Command, ctx: Context) -> Outcome:
         return _reply(command, ctx.t("moderation.reject_needs_reason", lang, appeal=record.id), "moderation:reject_usage")
     await ctx.tx.moderation.decide_appeal(record, case, "rejected", command.sender.key, reason, ctx.now)
     person, private = _member(case)
-    member_lang = await ctx.language_of(person)
+    member_lang = await member_language(ctx, person)
     told = Send(address=private, text=ctx.t("moderation.appeal_rejected_member", member_lang, case=case.number,
                                             reason=reason))  # fmt: skip
     text = ctx.t("moderation.appeal_rejected", lang, appeal=record.id, case=case.number)

@@ -23,6 +23,7 @@ from bot.groupmod.notices import (
     explain,
     log_address,
     log_posts,
+    member_language,
     privately_reachable,
     staff_language,
 )
@@ -157,7 +158,7 @@ async def _announce(command: Command, ctx: Context, setup: ChatSetup, target: Pe
     actions: list[Action] = [Send(address=command.address, text="\n".join(lines))]
     actions += sanction.all_actions
     if sanction.kind in ("ban", "kick") and await privately_reachable(ctx, target):
-        member_lang = await ctx.language_of(target)
+        member_lang = await member_language(ctx, target)
         text = explain(ctx, member_lang, sanction.kind, chat=command.chat_title or command.address.chat_id,
                        reason=reason or "-", case=case, duration_text=duration_text(case))  # fmt: skip
         actions.append(Send(address=Address(target.platform, target.user_id), text=text))

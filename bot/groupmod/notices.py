@@ -21,6 +21,19 @@ GROUP_NOTICE_SECONDS = 60
 _KNOWN_PLATFORMS = ("telegram", "discord", "whatsapp", "console")
 
 
+async def member_language(ctx: Context, person: Person) -> str:
+    """The language to write to a member in when only their id is known (an appeal's outcome):
+    their choice, else what their platform reported when we last saw them, else the default."""
+    record = await ctx.tx.people.get(person.platform, person.user_id)
+    if record is not None:
+        if record.preferred_language:
+            return record.preferred_language
+        reported = (record.language or "").split("-")[0].lower()
+        if reported in ctx.settings.support.languages:
+            return reported
+    return ctx.settings.default_language
+
+
 def staff_language(ctx: Context) -> str:
     return ctx.settings.handoff.staff_language or ctx.settings.default_language
 

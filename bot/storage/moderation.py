@@ -176,7 +176,7 @@ class ModerationRepo:
             .order_by(ModerationAppeal.created_at)
             .limit(limit)
         )
-        return [(appeal, case) for appeal, case in rows.tuples()]
+        return [(row[0], row[1]) for row in rows]
 
     async def appeal(self, appeal_id: int) -> ModerationAppeal | None:
         return await self._session.get(ModerationAppeal, appeal_id)
