@@ -87,9 +87,11 @@ async def punish(
     by: str = AUTO,
     bot_rights: frozenset[Right] | None = None,
     message_id: str | None = None,
-    parent_id: int | None = None,
+    parent_number: int | None = None,
     lang: str = "id",
     dry_run: bool = False,
+    active_warnings: int | None = None,
+    number: int | None = None,
 ) -> Sanction:
     """Warn, mute, kick or ban `target` in `place` (a chat, thread ignored for the case number)."""
     chat = Address(place.platform, place.chat_id)
@@ -115,7 +117,7 @@ async def punish(
         thread_id=place.thread_id, user_key=target.key, user_name=target.mention, moderator_key=by,
         rule=rule, reason=ctx.mask(reason)[:1000] if reason else None,
         evidence=ctx.mask(evidence)[:500] if evidence else None, action=action_name,
-        dry_run=dry_run, message_id=message_id, ends_at=until, parent_id=parent_id,
+        dry_run=dry_run, message_id=message_id, ends_at=until, parent_number=parent_number, number=number,
     )  # fmt: skip
     sanction.case = case
     if dry_run:
@@ -124,35 +126,38 @@ async def punish(
     timer_key = f"{chat.chat_key}:{user_id}"
     if kind == "warn":
         expires = warning_expires_at(ctx.now, setup.policy.warning_expiry)
-        await ctx.tx.moderation.add_warning(chat, target.key, case.id, ctx.now, expires)
-        sanction.warnings = await ctx.tx.moderation.active_warnings(chat, target.key, ctx.now)
+        if active_warnings is None:
+            active_warnings = await ctx.tx.moderation.active_warnings(chat, target.key, ctx.now)
+        sanction.warnings = active_warnings + 1
+        await ctx.tx.moderation.add_warning(chat, target.key, case.number, ctx.now, expires)
         step = next_step(sanction.warnings, setup.policy.warn_ladder)
         if step is not None:
             sanction.escalation = await punish(
                 ctx, setup, place, target, step.punishment.value, duration=step.duration,
                 reason=ctx.t("moderation.ladder_reason", lang, count=sanction.warnings),
-                rule=rule, by=AUTO, bot_rights=bot_rights, parent_id=case.id, lang=lang,
+                rule=rule, by=AUTO, bot_rights=bot_rights, parent_number=case.number, lang=lang,
+                number=case.number + 1,
             )  # fmt: skip
     elif kind == "mute":
         sanction.actions.append(Restrict(address=chat, user_id=user_id, until=until))
-        await _end_timer(ctx, MUTE_END, timer_key, until, chat, user_id, case.id)
+        await _end_timer(ctx, MUTE_END, timer_key, until, chat, user_id, case.number)
     elif kind == "ban":
         sanction.actions.append(Ban(address=chat, user_id=user_id, until=until))
         await ctx.tx.timers.cancel(MUTE_END, timer_key)
-        await _end_timer(ctx, BAN_END, timer_key, until, chat, user_id, case.id)
+        await _end_timer(ctx, BAN_END, timer_key, until, chat, user_id, case.number)
     elif kind == "kick":
         sanction.actions.append(Kick(address=chat, user_id=user_id))
     return sanction
 
 
 async def _end_timer(
-    ctx: Context, kind: str, key: str, until: datetime | None, chat: Address, user_id: str, case_id: int
+    ctx: Context, kind: str, key: str, until: datetime | None, chat: Address, user_id: str, case: int
 ) -> None:
     """Schedule the end of a timed act, or cancel an earlier one a permanent act replaces."""
     if until is None:
         await ctx.tx.timers.cancel(kind, key)
         return
-    await ctx.tx.timers.schedule(kind, key, until, chat, {"user_id": user_id, "case_id": case_id})
+    await ctx.tx.timers.schedule(kind, key, until, chat, {"user_id": user_id, "case": case})
 
 
 async def lift(

@@ -106,11 +106,11 @@ async def accept(command: Command, ctx: Context) -> Outcome:
     record, case = found
     by = command.sender.key
     actions: list[Action] = []
-    for undone in [case, *await ctx.tx.moderation.children(case.id)]:
+    for undone in [case, *await ctx.tx.moderation.children(case)]:
         if undone.revoked_at is None:
             actions += undo_actions(undone)
             await ctx.tx.moderation.revoke_case(undone, ctx.now, by)
-            await ctx.tx.moderation.revoke_warnings_of_case(undone.id, ctx.now)
+            await ctx.tx.moderation.revoke_warnings_of_case(undone, ctx.now)
             timer_key = f"{undone.platform}:{undone.chat_id}:{undone.user_key.partition(':')[2]}"
             if undone.action.startswith("ban"):
                 await ctx.tx.timers.cancel(BAN_END, timer_key)

@@ -12,7 +12,14 @@ from __future__ import annotations
 from bot.actions import Action, Delete
 from bot.events import Message
 from bot.groupmod.acts import Sanction, lacks, missing_right_text, punish
-from bot.groupmod.notices import duration_text, explain, log_posts, staff_language, tell_member
+from bot.groupmod.notices import (
+    duration_text,
+    explain,
+    log_posts,
+    reported_language,
+    staff_language,
+    tell_member,
+)
 from bot.groupmod.service import ChatSetup, ModerationService
 from bot.handlers.context import Context, Outcome
 from bot.moderation.activity import NO_ACTIVITY
@@ -24,10 +31,21 @@ from bot.moderation.limits import can_delete
 from bot.moderation.normalise import text_fingerprint
 from bot.moderation.rules import RuleContext
 from bot.moderation.sanctions import Punishment
-from bot.roles import Role, has_role
 
 
 async def check_message(event: Message, ctx: Context, service: ModerationService) -> Outcome | None:
+    verdict = service.take_verdict(event.update_id)
+    if verdict is False:
+        verdict = await judge(event, ctx, service)
+    if verdict is None:
+        return None
+    setup = await service.setup(ctx.tx, event.address, ctx.now)
+    return await enforce(event, verdict, setup, ctx)
+
+
+async def judge(event: Message, ctx: Context, service: ModerationService) -> Verdict | None:
+    """Record the message in the sender's activity and evaluate it: no database unless the
+    chat's settings are not cached."""
     sender = event.sender
     assert sender is not None
     setup = await service.setup(ctx.tx, event.address, ctx.now)
@@ -38,18 +56,16 @@ async def check_message(event: Message, ctx: Context, service: ModerationService
         fingerprint = text_fingerprint(event.text) if event.text and policy.repeat.enabled else ""
         recent = await service.recorder.record(event.address.chat_key, sender.key, event.at, fingerprint)
     joined = service.joined_at(event.address, sender.user_id)
-    verdict = evaluate(event, RuleContext(setup.compiled, event.at, recent, joined))
-    if verdict is None:
-        return None
-    if has_role(await ctx.roles_of(sender), Role.MODERATOR):
-        return None  # the bot's own moderators are exempt like the chat's admins
-    return await enforce(event, verdict, setup, ctx)
+    return evaluate(event, RuleContext(setup.compiled, event.at, recent, joined))
 
 
 async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Context) -> Outcome:
     sender = event.sender
     assert sender is not None
-    lang = await ctx.language_of(sender)
+    facts = await ctx.tx.moderation.violator(event.address, sender.key, ctx.now)
+    if facts.moderator or sender.key in ctx.settings.owners:
+        return Outcome.go_on("moderation:exempt")  # the bot's own moderators, like the chat's admins
+    lang = reported_language(ctx, sender)
     staff = staff_language(ctx)
     reason = verdict.reason(lang)
     chat = event.chat_title or event.address.chat_id
@@ -61,7 +77,7 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
             event.address, ctx.now, thread_id=event.address.thread_id, user_key=sender.key,
             user_name=sender.mention, moderator_key="auto", rule=verdict.rule, reason=verdict.reason(staff),
             evidence=ctx.mask(verdict.evidence)[:500] or None, action=str(rule_action), dry_run=True,
-            message_id=event.message_id, ends_at=None,
+            message_id=event.message_id, ends_at=None, number=facts.next_case,
         )  # fmt: skip
         posts = log_posts(ctx, setup, event.address, [case], [], event.chat_title)
         return Outcome.done(f"{label}:dry_run", *posts)
@@ -84,6 +100,7 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
             ctx, setup, event.address, sender, punishment.value, duration=rule_action.duration,
             reason=verdict.reason(staff), rule=verdict.rule, evidence=verdict.evidence,
             bot_rights=event.bot_rights, message_id=event.message_id, lang=staff,
+            active_warnings=facts.active_warnings, number=facts.next_case,
         )  # fmt: skip
         notes += sanction.notes
     if sanction.case is None:  # nothing but the deletion (or only a report)
@@ -92,13 +109,13 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
             event.address, ctx.now, thread_id=event.address.thread_id, user_key=sender.key,
             user_name=sender.mention, moderator_key="auto", rule=verdict.rule, reason=verdict.reason(staff),
             evidence=ctx.mask(verdict.evidence)[:500] or None, action=sanction.kind,
-            message_id=event.message_id, ends_at=None,
+            message_id=event.message_id, ends_at=None, number=facts.next_case,
         )  # fmt: skip
     actions += sanction.all_actions
     assert sanction.case is not None
     if deleted or sanction.kind != "log":
         text = _member_text(ctx, lang, sanction, chat, reason, setup)
-        actions.append(await tell_member(ctx, event.address, sender, text, sanction.case))
+        actions.append(await tell_member(ctx, event.address, sender, text, sanction.case, facts.wrote_privately))
     cases = [sanction.case] + ([sanction.escalation.case] if sanction.escalation and sanction.escalation.case else [])
     actions += log_posts(ctx, setup, event.address, cases, notes, event.chat_title)
     return Outcome.done(label, *actions)

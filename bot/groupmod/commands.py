@@ -216,8 +216,8 @@ def _lift_command(kind: str) -> Body:
 async def _unwarn(command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str) -> Outcome:
     assert command.sender is not None
     chat = _chat(command.address)
-    case_id = await ctx.tx.moderation.revoke_latest_warning(chat, target.key, ctx.now)
-    if case_id is None:
+    warned_in = await ctx.tx.moderation.revoke_latest_warning(chat, target.key, ctx.now)
+    if warned_in is None:
         return reply(command, ctx.t("moderation.unwarn_none", lang, user=target.mention), "moderation:unwarn_none")
     left = await ctx.tx.moderation.active_warnings(chat, target.key, ctx.now)
     case = await ctx.tx.moderation.add_case(

@@ -34,6 +34,13 @@ async def member_language(ctx: Context, person: Person) -> str:
     return ctx.settings.default_language
 
 
+def reported_language(ctx: Context, person: Person) -> str:
+    """The member's platform language when we support it, else the default; no database read
+    (a group violator is addressed on the hot path)."""
+    reported = (person.language or "").split("-")[0].lower()
+    return reported if reported in ctx.settings.support.languages else ctx.settings.default_language
+
+
 def staff_language(ctx: Context) -> str:
     return ctx.settings.handoff.staff_language or ctx.settings.default_language
 
@@ -87,14 +94,15 @@ def log_posts(
     return [Send(address=target, text="\n\n".join(parts))]
 
 
-async def privately_reachable(ctx: Context, person: Person) -> bool:
-    """Whether a private message to `person` should arrive (else we post in the group)."""
-    record = await ctx.tx.people.get(person.platform, person.user_id)
-    if record is not None and record.unreachable:
-        return False
+async def privately_reachable(ctx: Context, person: Person, wrote_privately: bool | None = None) -> bool:
+    """Whether a private message to `person` should arrive (else we post in the group).
+
+    `wrote_privately` is what the caller already read (see `ModerationRepo.violator`)."""
     if person.platform == "discord":
         return True  # bots may DM server members unless they closed DMs (then: DeliveryFailed)
-    if person.platform == "telegram":  # only people who started the bot
+    if person.platform == "telegram":  # only people who started the bot (blocked since: DeliveryFailed)
+        if wrote_privately is not None:
+            return wrote_privately
         return await ctx.tx.conversations.get(f"{person.platform}:{person.user_id}") is not None
     return False
 
@@ -103,16 +111,20 @@ def group_notice(place: Address, person: Person, text: str) -> Send:
     return Send(address=place, text=f"{person.mention}: {text}", delete_after=GROUP_NOTICE_SECONDS)
 
 
-async def tell_member(ctx: Context, place: Address, person: Person, text: str, case: ModerationCase) -> Action:
-    if await privately_reachable(ctx, person):
-        return Send(address=Address(person.platform, person.user_id), text=text, ref=f"{NOTICE_REF}{case.id}")
+async def tell_member(
+    ctx: Context, place: Address, person: Person, text: str, case: ModerationCase,
+    wrote_privately: bool | None = None,
+) -> Action:  # fmt: skip
+    if await privately_reachable(ctx, person, wrote_privately):
+        return Send(address=Address(person.platform, person.user_id), text=text, ref=f"{NOTICE_REF}{case.platform}|{case.chat_id}|{case.number}")
     return group_notice(place, person, text)
 
 
 async def on_private_notice_failed(event: DeliveryFailed, ctx: Context) -> Outcome:
     """The member could not be told privately: tell them in the group instead."""
-    case_id = (event.ref or "").removeprefix(NOTICE_REF)
-    case = await ctx.tx.moderation.case_by_id(int(case_id)) if case_id.isdigit() else None
+    platform, _, rest = (event.ref or "").removeprefix(NOTICE_REF).partition("|")
+    chat_id, _, number = rest.rpartition("|")
+    case = await ctx.tx.moderation.case(Address(platform, chat_id), int(number)) if number.isdigit() else None
     if case is None or not event.text:
         return Outcome.done("moderation:notice_lost")
     platform, _, user_id = case.user_key.partition(":")

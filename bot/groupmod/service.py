@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.events import Address
 from bot.groupmod.activity import AsyncActivityRecorder, LocalActivity
+from bot.moderation.evaluate import Verdict
 from bot.moderation.policy import ModerationPolicy, from_dict
 from bot.moderation.rules import CompiledPolicy, PolicyCompiler
 from bot.storage import Tx
@@ -53,6 +55,7 @@ class ModerationService:
         self._chats: OrderedDict[str, ChatSetup] = OrderedDict()
         self._joins: OrderedDict[tuple[str, str], datetime] = OrderedDict()
         self._default: CompiledPolicy | None = None
+        self._judged: dict[str, Verdict | None] = {}
 
     @property
     def compiler(self) -> PolicyCompiler:
@@ -93,6 +96,16 @@ class ModerationService:
     def forget(self, address: Address) -> None:
         """Drop the cached settings of a chat (after they changed here)."""
         self._chats.pop(address.chat_key, None)
+
+    def remember_verdict(self, update_id: str, verdict: Verdict | None) -> None:
+        """A verdict reached ahead of the walk (see `handlers.moderation.prepare`)."""
+        if len(self._judged) > 50_000:
+            self._judged.clear()
+        self._judged[update_id] = verdict
+
+    def take_verdict(self, update_id: str) -> Verdict | None | Literal[False]:
+        """The verdict reached ahead for this update (once), or False when there is none."""
+        return self._judged.pop(update_id, False) if self._judged else False
 
     def joined(self, address: Address, user_id: str, at: datetime) -> None:
         key = (address.chat_key, user_id)

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from bot.handlers import admin, fallback, handoff, moderation, sop_admin, support, system
 from bot.handlers.commands import CommandDispatcher
-from bot.handlers.context import Handler
+from bot.handlers.context import Handler, Preparer
 from bot.handlers.registry import CommandSpec, CommandTable
 
 COMMANDS: tuple[CommandSpec, ...] = (
     admin.COMMANDS + sop_admin.COMMANDS + handoff.COMMANDS + moderation.COMMANDS
 )
+
+
+PREPARERS: tuple[Preparer, ...] = (moderation.prepare,)
+"""Steps that read, before a batch is walked, what its events will need (one query, not one each)."""
 
 
 def build_pipeline(commands: CommandTable) -> tuple[Handler, ...]:

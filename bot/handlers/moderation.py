@@ -9,10 +9,12 @@ starting with `moderation:`). Commands go on to the command step; the work is do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.events import ButtonPressed, ChatKind, Delivered, DeliveryFailed, Event, MemberJoined, Message, TimerFired
 from bot.groupmod import captcha
 from bot.groupmod.acts import BAN_END, MUTE_END, mute_expires_on_its_own
-from bot.groupmod.auto import check_message
+from bot.groupmod.auto import check_message, judge
 from bot.groupmod.commands import COMMANDS as MODERATION_COMMANDS
 from bot.groupmod.commands import service_of
 from bot.groupmod.notices import NOTICE_REF, on_private_notice_failed
@@ -25,14 +27,32 @@ from bot.events import Address
 COMMANDS: tuple[CommandSpec, ...] = MODERATION_COMMANDS
 
 
+def _moderated(event: Message, ctx: Context) -> bool:
+    return (
+        event.chat_kind is ChatKind.GROUP
+        and event.sender is not None
+        and ctx.settings.moderation.enabled
+        and not is_staff_chat(event.address, ctx.settings)
+    )
+
+
+async def prepare(events: Sequence[Event], ctx: Context) -> None:
+    """Before a batch is walked: judge its group messages (pure, cached settings) and read
+    what acting on the rule-breakers needs in one query, instead of one per rule-breaker."""
+    service = service_of(ctx)
+    suspects = []
+    for event in events:
+        if isinstance(event, Message) and _moderated(event, ctx):
+            verdict = await judge(event, ctx, service)
+            service.remember_verdict(event.update_id, verdict)
+            if verdict is not None and event.sender is not None:
+                suspects.append((event.address, event.sender.key))
+    await ctx.tx.moderation.prefetch_violators(suspects, ctx.now)
+
+
 async def handle(event: Event, ctx: Context) -> Outcome | None:
     if isinstance(event, Message):
-        if (
-            event.chat_kind is not ChatKind.GROUP
-            or event.sender is None
-            or not ctx.settings.moderation.enabled
-            or is_staff_chat(event.address, ctx.settings)
-        ):
+        if not _moderated(event, ctx):
             return None
         return await check_message(event, ctx, service_of(ctx))
     if isinstance(event, TimerFired):

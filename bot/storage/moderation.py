@@ -1,32 +1,53 @@
 """Moderation storage: a chat's settings, its case log, warnings, appeals and pending captchas.
 
-Case numbers come from the chat's settings row (`last_case`, incremented by an upsert
-in the same transaction as the case), so two workers never hand out the same number.
+A case's number is the chat's highest plus one, computed inside its INSERT; a unique
+key on (platform, chat, number) guarantees two workers never store the same number.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address
+from bot.roles import Role
 from bot.moderation.durations import DurationError, parse_duration
 from bot.storage.models import (
     ChatModeration,
     ModerationAppeal,
     ModerationCase,
     ModerationWarning,
+    ConversationState,
     PendingCaptcha,
+    StaffRole,
 )
+from bot.storage.db import BufferedSession
 from bot.storage.sql import dialect_insert
 
 
+@dataclass(frozen=True, slots=True)
+class Violator:
+    active_warnings: int
+    moderator: bool
+    wrote_privately: bool
+    next_case: int
+
+
 class ModerationRepo:
+    """Moderation's queries. Within one transaction it remembers, per chat, the next case
+    number and, per member, the active warnings and the other facts `violator` returns,
+    so a batch's rule-breakers are read in one query (`prefetch_violators`) and the cases
+    and warnings it writes keep those figures right without reading again."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._next_case: dict[tuple[str, str], int] = {}
+        self._warnings: dict[tuple[str, str, str], int] = {}
+        self._people: dict[str, tuple[bool, bool]] = {}  # person key -> (moderator, wrote privately)
 
     # ---- settings --------------------------------------------------------------------------
 
@@ -70,7 +91,7 @@ class ModerationRepo:
         row = {
             "platform": address.platform, "chat_id": address.chat_id, "policy": {},
             "dry_run": False, "log_chat": None, "rules_text": None, "captcha": False,
-            "captcha_seconds": 300, "version": 1, "last_case": 0, **values,
+            "captcha_seconds": 300, "version": 1, **values,
         }  # fmt: skip
         table = ChatModeration.__table__
         statement = dialect_insert(self._session, table).values(**row)
@@ -80,34 +101,136 @@ class ModerationRepo:
         ).returning(table.c.version)
         return int((await self._session.execute(statement)).scalar_one())
 
-    async def next_case_number(self, address: Address, now: datetime) -> int:
-        table = ChatModeration.__table__
-        statement = dialect_insert(self._session, table).values(
-            platform=address.platform, chat_id=address.chat_id, policy={}, dry_run=False,
-            log_chat=None, rules_text=None, captcha=False, captcha_seconds=300, version=0,
-            last_case=1, updated_at=now, updated_by=None,
-        )  # fmt: skip
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "chat_id"], set_={"last_case": table.c.last_case + 1}
-        ).returning(table.c.last_case)
-        return int((await self._session.execute(statement)).scalar_one())
-
     # ---- cases -----------------------------------------------------------------------------
 
-    async def add_case(self, address: Address, now: datetime, **fields: Any) -> ModerationCase:
-        number = await self.next_case_number(address, now)
-        values: dict[str, Any] = {"thread_id": address.thread_id, "dry_run": False, **fields}
-        case = ModerationCase(
-            platform=address.platform,
-            chat_id=address.chat_id,
-            number=number,
-            created_at=now,
-            appeal_state="none",
-            **values,
+    async def add_case(self, address: Address, now: datetime, number: int | None = None, **fields: Any) -> ModerationCase:
+        """Store a case numbered `number` (else the chat's next); returns it, detached, without id.
+
+        The row is buffered, like transcript lines: a busy group's cases of one batch go in
+        one executemany, and any later read in the transaction sees them (the buffer is
+        written before every statement). Callers that know the next number from
+        `violator` save the read.
+        """
+        chat = (address.platform, address.chat_id)
+        if number is None:
+            number = self._next_case.get(chat)
+        if number is None:
+            number = int((await self._session.execute(select(self._next_number(address)))).scalar_one())
+        self._next_case[chat] = max(self._next_case.get(chat, 0), number + 1)
+        values: dict[str, Any] = {
+            "thread_id": address.thread_id, "dry_run": False, "parent_number": None, "rule": None,
+            "reason": None, "evidence": None, "message_id": None, "ends_at": None, "user_name": None,
+            "revoked_at": None, "revoked_by": None, **fields,
+            "platform": address.platform, "chat_id": address.chat_id, "number": number,
+            "created_at": now, "appeal_state": "none",
+        }  # fmt: skip
+        sync_session = self._session.sync_session
+        assert isinstance(sync_session, BufferedSession)
+        sync_session.buffer_insert(ModerationCase.__table__, values)
+        return ModerationCase(**values)
+
+    @staticmethod
+    def _next_number(address: Address) -> Any:
+        """The chat's next case number, computed inside the INSERT (one round trip).
+
+        Two PostgreSQL workers numbering the same chat at the same instant collide on the
+        unique (platform, chat, number) key; the loser's transaction fails and the core
+        handles its event again, when the winner's number is visible. SQLite serialises
+        writers, so it never happens there.
+        """
+        return (
+            select(func.coalesce(func.max(ModerationCase.number), 0) + 1)
+            .where(ModerationCase.platform == address.platform, ModerationCase.chat_id == address.chat_id)
+            .scalar_subquery()
         )
-        self._session.add(case)
-        await self._session.flush()
-        return case
+
+    async def violator(self, address: Address, person_key: str, now: datetime) -> Violator:
+        """What acting on a rule-breaker needs to know: their active warnings here, whether
+        they hold a moderating role, whether they ever wrote to the bot privately (so a
+        private notice can reach them on Telegram), the chat's next case number. From what
+        this transaction already knows, else in one round trip."""
+        chat = (address.platform, address.chat_id)
+        known = self._people.get(person_key)
+        warnings_key = (*chat, person_key)
+        if known is not None and chat in self._next_case and warnings_key in self._warnings:
+            return Violator(self._warnings[warnings_key], known[0], known[1], self._next_case[chat])
+        facts = await self._read_violator(address, person_key, now)
+        self._people[person_key] = (facts.moderator, facts.wrote_privately)
+        self._warnings[warnings_key] = facts.active_warnings
+        self._next_case[chat] = facts.next_case
+        return facts
+
+    async def prefetch_violators(self, wanted: list[tuple[Address, str]], now: datetime) -> None:
+        """Read `violator` facts for these (chat, person key) pairs in one statement."""
+        wanted = [(a, k) for a, k in wanted if (a.platform, a.chat_id, k) not in self._warnings]
+        if not wanted:
+            return
+        chats = {(a.platform, a.chat_id) for a, _ in wanted}
+        people = {k for _, k in wanted}
+        w = ModerationWarning
+        warnings = (
+            select(literal("w"), w.platform, w.chat_id, w.user_key, func.count())
+            .where(
+                or_(*[(w.platform == a.platform) & (w.chat_id == a.chat_id) & (w.user_key == k) for a, k in wanted]),
+                w.revoked_at.is_(None), or_(w.expires_at.is_(None), w.expires_at > now),
+            )
+            .group_by(w.platform, w.chat_id, w.user_key)
+        )  # fmt: skip
+        roles = (
+            select(literal("r"), StaffRole.platform, StaffRole.user_id, literal(""), func.count())
+            .where(
+                or_(*[(StaffRole.platform == k.partition(":")[0]) & (StaffRole.user_id == k.partition(":")[2])
+                      for k in people]),
+                StaffRole.role.in_([Role.OWNER.value, Role.SUPERVISOR.value, Role.MODERATOR.value]),
+            )
+            .group_by(StaffRole.platform, StaffRole.user_id)
+        )  # fmt: skip
+        private = select(
+            literal("p"), ConversationState.chat_key, literal(""), literal(""), literal(1)
+        ).where(ConversationState.chat_key.in_(people))
+        c = ModerationCase
+        numbers = (
+            select(literal("n"), c.platform, c.chat_id, literal(""), func.max(c.number))
+            .where(or_(*[(c.platform == p) & (c.chat_id == i) for p, i in chats]))
+            .group_by(c.platform, c.chat_id)
+        )
+        rows = (await self._session.execute(union_all(warnings, roles, private, numbers))).all()
+        counts: dict[tuple[str, str, str], int] = {}
+        moderators: set[str] = set()
+        writers: set[str] = set()
+        highest: dict[tuple[str, str], int] = {}
+        for kind, first, second, third, value in rows:
+            if kind == "w":
+                counts[(first, second, third)] = int(value)
+            elif kind == "r":
+                moderators.add(f"{first}:{second}")
+            elif kind == "p":
+                writers.add(first)
+            else:
+                highest[(first, second)] = int(value or 0)
+        for address, key in wanted:
+            chat = (address.platform, address.chat_id)
+            self._warnings[(*chat, key)] = counts.get((*chat, key), 0)
+            self._people[key] = (key in moderators, key in writers)
+            self._next_case.setdefault(chat, highest.get(chat, 0) + 1)
+
+    async def _read_violator(self, address: Address, person_key: str, now: datetime) -> Violator:
+        platform, _, user_id = person_key.partition(":")
+        warnings = select(func.count()).select_from(ModerationWarning).where(*self._active(address, person_key, now))
+        roles = select(func.count()).select_from(StaffRole).where(
+            StaffRole.platform == platform, StaffRole.user_id == user_id,
+            StaffRole.role.in_([Role.OWNER.value, Role.SUPERVISOR.value, Role.MODERATOR.value]),
+        )  # fmt: skip
+        private = select(func.count()).select_from(ConversationState).where(
+            ConversationState.chat_key == f"{platform}:{user_id}"
+        )
+        row = (
+            await self._session.execute(
+                select(warnings.scalar_subquery(), roles.scalar_subquery(), private.scalar_subquery(),
+                       self._next_number(address))  # fmt: skip
+            )
+        ).one()
+        return Violator(int(row[0]), bool(row[1]), bool(row[2]), int(row[3]))
 
     async def case(self, address: Address, number: int) -> ModerationCase | None:
         return (
@@ -147,9 +270,14 @@ class ModerationRepo:
         )
         return list(rows.scalars())
 
-    async def children(self, case_id: int) -> list[ModerationCase]:
+    async def children(self, case: ModerationCase) -> list[ModerationCase]:
         """Ladder sanctions that a warning case brought."""
-        rows = await self._session.execute(select(ModerationCase).where(ModerationCase.parent_id == case_id))
+        rows = await self._session.execute(
+            select(ModerationCase).where(
+                ModerationCase.platform == case.platform, ModerationCase.chat_id == case.chat_id,
+                ModerationCase.parent_number == case.number,
+            )  # fmt: skip
+        )
         return list(rows.scalars())
 
     async def chats_logging_to(self, platform: str, chat_id: str) -> list[tuple[str, str]]:
@@ -182,9 +310,11 @@ class ModerationRepo:
         return await self._session.get(ModerationAppeal, appeal_id)
 
     async def revoke_case(self, case: ModerationCase, now: datetime, by: str) -> None:
+        await self._session.execute(
+            update(ModerationCase).where(ModerationCase.id == case.id).values(revoked_at=now, revoked_by=by)
+        )
         case.revoked_at = now
         case.revoked_by = by
-        await self._session.flush()
 
     async def latest_active(self, address: Address, user_key: str, kind: str) -> ModerationCase | None:
         """The member's newest unrevoked `kind` case (`mute`, also `mute 1h`), to close it on /unmute."""
@@ -207,15 +337,18 @@ class ModerationRepo:
     # ---- warnings --------------------------------------------------------------------------
 
     async def add_warning(
-        self, address: Address, user_key: str, case_id: int, now: datetime, expires_at: datetime | None
+        self, address: Address, user_key: str, case_number: int, now: datetime, expires_at: datetime | None
     ) -> None:
-        self._session.add(
-            ModerationWarning(
-                platform=address.platform, chat_id=address.chat_id, user_key=user_key,
-                case_id=case_id, given_at=now, expires_at=expires_at, revoked_at=None,
-            )  # fmt: skip
-        )
-        await self._session.flush()
+        """Buffered: written with the next statement or at commit (one executemany per batch)."""
+        key = (address.platform, address.chat_id, user_key)
+        if key in self._warnings:
+            self._warnings[key] += 1
+        sync_session = self._session.sync_session
+        assert isinstance(sync_session, BufferedSession)
+        sync_session.buffer_insert(ModerationWarning.__table__, {
+            "platform": address.platform, "chat_id": address.chat_id, "user_key": user_key,
+            "case_number": case_number, "given_at": now, "expires_at": expires_at, "revoked_at": None,
+        })  # fmt: skip
 
     def _active(self, address: Address, user_key: str, now: datetime) -> Any:
         return (
@@ -227,11 +360,14 @@ class ModerationRepo:
         )
 
     async def active_warnings(self, address: Address, user_key: str, now: datetime) -> int:
+        known = self._warnings.get((address.platform, address.chat_id, user_key))
+        if known is not None:
+            return known
         query = select(func.count()).select_from(ModerationWarning).where(*self._active(address, user_key, now))
         return int((await self._session.execute(query)).scalar_one())
 
     async def revoke_latest_warning(self, address: Address, user_key: str, now: datetime) -> int | None:
-        """Revoke the newest active warning; returns the case id it belonged to, None if none."""
+        """Revoke the newest active warning; returns the number of its case, None if none."""
         warning = (
             await self._session.execute(
                 select(ModerationWarning)
@@ -242,14 +378,19 @@ class ModerationRepo:
         ).scalar_one_or_none()
         if warning is None:
             return None
+        self._warnings.pop((address.platform, address.chat_id, user_key), None)
         warning.revoked_at = now
         await self._session.flush()
-        return warning.case_id
+        return warning.case_number
 
-    async def revoke_warnings_of_case(self, case_id: int, now: datetime) -> None:
+    async def revoke_warnings_of_case(self, case: ModerationCase, now: datetime) -> None:
+        self._warnings.pop((case.platform, case.chat_id, case.user_key), None)
         await self._session.execute(
             update(ModerationWarning)
-            .where(ModerationWarning.case_id == case_id, ModerationWarning.revoked_at.is_(None))
+            .where(
+                ModerationWarning.platform == case.platform, ModerationWarning.chat_id == case.chat_id,
+                ModerationWarning.case_number == case.number, ModerationWarning.revoked_at.is_(None),
+            )  # fmt: skip
             .values(revoked_at=now)
         )
 

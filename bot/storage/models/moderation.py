@@ -22,7 +22,7 @@ class ChatModeration(Base):
     `policy` is `bot.moderation.policy.to_dict` (the source of truth for every rule);
     `dry_run`, `log_chat`, `captcha` and `captcha_seconds` repeat the policy's values so
     operators can query them. `version` grows on every change: workers compare it to
-    their cached copy. `last_case` numbers the chat's cases (incremented atomically).
+    their cached copy.
     """
 
     __tablename__ = "moderation_settings"
@@ -36,7 +36,6 @@ class ChatModeration(Base):
     captcha: Mapped[bool] = mapped_column(Boolean, default=False)
     captcha_seconds: Mapped[int] = mapped_column(Integer, default=300)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    last_case: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(160))
 
@@ -46,7 +45,7 @@ class ModerationCase(Base):
 
     `evidence` is masked (cards, phones, e-mails, NIK). `appeal_state` is none, open,
     accepted or rejected; a ladder sanction points at the warning case that caused it
-    (`parent_id`), so accepting an appeal undoes both. `revoked_at` is set when the act was undone (unban, an
+    (`parent_number`), so accepting an appeal undoes both. `revoked_at` is set when the act was undone (unban, an
     accepted appeal, an unwarn).
     """
 
@@ -61,7 +60,7 @@ class ModerationCase(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     thread_id: Mapped[str | None] = mapped_column(String(128))
     number: Mapped[int] = mapped_column(Integer)
-    parent_id: Mapped[int | None] = mapped_column(BigId)  # the warning case a ladder step came from
+    parent_number: Mapped[int | None] = mapped_column(Integer)  # the warning case a ladder step came from
     user_key: Mapped[str] = mapped_column(String(160))
     user_name: Mapped[str | None] = mapped_column(String(255))
     moderator_key: Mapped[str] = mapped_column(String(160))
@@ -88,7 +87,7 @@ class ModerationWarning(Base):
     platform: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[str] = mapped_column(String(128))
     user_key: Mapped[str] = mapped_column(String(160))
-    case_id: Mapped[int] = mapped_column(BigId, index=True)
+    case_number: Mapped[int] = mapped_column(Integer)  # the warning's case, in the same chat
     given_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
