@@ -44,7 +44,7 @@ async def test_the_detector_keeps_clean_and_scunthorpe_words_clean() -> None:
     assert detector.flag("saya sangat kecewa") == "angry"  # the handoff's phrases still count
 
 
-async def test_a_batch_numbers_cases_per_chat_and_acts_on_each(group: Group) -> None:
+async def test_a_batch_numbers_cases_per_chat_and_acts_on_each(group: Group, caplog: pytest.LogCaptureFixture) -> None:
     member = [Person("telegram", str(u), name=f"M{u}", username=f"m{u}") for u in (1, 2, 3)]
     events = [
         Message(update_id=f"telegram:batch:{n}", address=Address("telegram", GROUP), at=group.clock.now(),
@@ -53,6 +53,7 @@ async def test_a_batch_numbers_cases_per_chat_and_acts_on_each(group: Group) -> 
         for n in range(4)
     ]  # fmt: skip
     results = await group.bot.core.handle_batch(events)
+    assert "batch failed" not in caplog.text
     assert [any(isinstance(a, Delete) for a in actions) for actions in results] == [True, False, True, True]
     cases = await group.cases()
     assert [(c.number, c.user_key) for c in cases] == [(1, "telegram:1"), (2, "telegram:3"), (3, "telegram:1")]
