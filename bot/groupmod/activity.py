@@ -16,7 +16,9 @@ from bot.moderation.activity import DEFAULT_WINDOW, ActivityTracker, RecentActiv
 
 
 class AsyncActivityRecorder(Protocol):
-    async def record(self, chat_key: str, user_key: str, at: datetime, fingerprint: str) -> RecentActivity: ...
+    async def record(
+        self, chat_key: str, user_key: str, at: datetime, fingerprint: str
+    ) -> RecentActivity: ...
 
 
 class LocalActivity:
@@ -25,7 +27,9 @@ class LocalActivity:
     def __init__(self, tracker: ActivityTracker | None = None) -> None:
         self.tracker = tracker or ActivityTracker()
 
-    async def record(self, chat_key: str, user_key: str, at: datetime, fingerprint: str) -> RecentActivity:
+    async def record(
+        self, chat_key: str, user_key: str, at: datetime, fingerprint: str
+    ) -> RecentActivity:
         return self.tracker.record(chat_key, user_key, at, fingerprint)
 
 
@@ -47,19 +51,27 @@ class RedisActivity:
     """
 
     def __init__(
-        self, client: Any, *, window: timedelta = DEFAULT_WINDOW, max_per_user: int = 100,
+        self,
+        client: Any,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        max_per_user: int = 100,
         prefix: str = "bot:flood:",
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._client = client
         self._window = window
         self._max = max_per_user
         self._prefix = prefix
         self._script = client.register_script(_RECORD)
 
-    async def record(self, chat_key: str, user_key: str, at: datetime, fingerprint: str) -> RecentActivity:
+    async def record(
+        self, chat_key: str, user_key: str, at: datetime, fingerprint: str
+    ) -> RecentActivity:
         entry = f"{at.timestamp():.3f} {fingerprint}"
         ttl = int(self._window.total_seconds()) + 1
-        raw = await self._script(keys=[f"{self._prefix}{chat_key}|{user_key}"], args=[entry, self._max, ttl])
+        raw = await self._script(
+            keys=[f"{self._prefix}{chat_key}|{user_key}"], args=[entry, self._max, ttl]
+        )
         horizon = (at - self._window).timestamp()
         timestamps: list[datetime] = []
         fingerprints: list[str] = []

@@ -47,8 +47,12 @@ def lacks(bot_rights: frozenset[Right] | None, kind: str) -> Right | None:
 
 
 def missing_right_text(ctx: Context, right: Right, kind: str, lang: str) -> str:
-    return ctx.t("moderation.bot_lacks_right", lang, right=ctx.t(f"moderation.right_{right.value}", lang),
-                 act=ctx.t(f"moderation.verb_{kind}", lang))  # fmt: skip
+    return ctx.t(
+        "moderation.bot_lacks_right",
+        lang,
+        right=ctx.t(f"moderation.right_{right.value}", lang),
+        act=ctx.t(f"moderation.verb_{kind}", lang),
+    )
 
 
 @dataclass
@@ -106,19 +110,35 @@ async def punish(
         clamp = clamp_restriction if kind == "mute" else clamp_ban
         duration, note = clamp(place.platform, duration)
         if note is not None:
-            sanction.notes.append(translate(note, lang, duration=format_duration(duration) if duration else ""))
+            sanction.notes.append(
+                translate(note, lang, duration=format_duration(duration) if duration else "")
+            )
             if note.endswith("_unsupported"):
                 return sanction
         until = ctx.now + duration if duration is not None else None
     sanction.until = until
-    action_name = kind if duration is None or kind not in ("mute", "ban") else f"{kind} {format_duration(duration)}"
+    action_name = (
+        kind
+        if duration is None or kind not in ("mute", "ban")
+        else f"{kind} {format_duration(duration)}"
+    )
     case = await ctx.tx.moderation.add_case(
-        chat, ctx.now,
-        thread_id=place.thread_id, user_key=target.key, user_name=target.mention, moderator_key=by,
-        rule=rule, reason=ctx.mask(reason)[:1000] if reason else None,
-        evidence=ctx.mask(evidence)[:500] if evidence else None, action=action_name,
-        dry_run=dry_run, message_id=message_id, ends_at=until, parent_number=parent_number, number=number,
-    )  # fmt: skip
+        chat,
+        ctx.now,
+        thread_id=place.thread_id,
+        user_key=target.key,
+        user_name=target.mention,
+        moderator_key=by,
+        rule=rule,
+        reason=ctx.mask(reason)[:1000] if reason else None,
+        evidence=ctx.mask(evidence)[:500] if evidence else None,
+        action=action_name,
+        dry_run=dry_run,
+        message_id=message_id,
+        ends_at=until,
+        parent_number=parent_number,
+        number=number,
+    )
     sanction.case = case
     if dry_run:
         return sanction
@@ -133,11 +153,20 @@ async def punish(
         step = next_step(sanction.warnings, setup.policy.warn_ladder)
         if step is not None:
             sanction.escalation = await punish(
-                ctx, setup, place, target, step.punishment.value, duration=step.duration,
+                ctx,
+                setup,
+                place,
+                target,
+                step.punishment.value,
+                duration=step.duration,
                 reason=ctx.t("moderation.ladder_reason", lang, count=sanction.warnings),
-                rule=rule, by=AUTO, bot_rights=bot_rights, parent_number=case.number, lang=lang,
+                rule=rule,
+                by=AUTO,
+                bot_rights=bot_rights,
+                parent_number=case.number,
+                lang=lang,
                 number=case.number + 1,
-            )  # fmt: skip
+            )
     elif kind == "mute":
         sanction.actions.append(Restrict(address=chat, user_id=user_id, until=until))
         await _end_timer(ctx, MUTE_END, timer_key, until, chat, user_id, case.number)
@@ -151,7 +180,13 @@ async def punish(
 
 
 async def _end_timer(
-    ctx: Context, kind: str, key: str, until: datetime | None, chat: Address, user_id: str, case: int
+    ctx: Context,
+    kind: str,
+    key: str,
+    until: datetime | None,
+    chat: Address,
+    user_id: str,
+    case: int,
 ) -> None:
     """Schedule the end of a timed act, or cancel an earlier one a permanent act replaces."""
     if until is None:
@@ -161,9 +196,16 @@ async def _end_timer(
 
 
 async def lift(
-    ctx: Context, place: Address, target: Person, kind: str, *, by: str, reason: str = "",
-    bot_rights: frozenset[Right] | None = None, lang: str = "id",
-) -> Sanction:  # fmt: skip
+    ctx: Context,
+    place: Address,
+    target: Person,
+    kind: str,
+    *,
+    by: str,
+    reason: str = "",
+    bot_rights: frozenset[Right] | None = None,
+    lang: str = "id",
+) -> Sanction:
     """Unmute or unban: the platform action, the timer cancelled, the open act revoked, a case."""
     chat = Address(place.platform, place.chat_id)
     sanction = Sanction(kind)
@@ -179,11 +221,21 @@ async def lift(
     if previous is not None:
         await ctx.tx.moderation.revoke_case(previous, ctx.now, by)
     sanction.case = await ctx.tx.moderation.add_case(
-        chat, ctx.now, thread_id=place.thread_id, user_key=target.key, user_name=target.mention,
-        moderator_key=by, rule=None, reason=ctx.mask(reason)[:1000] if reason else None, evidence=None,
-        action=kind, ends_at=None,
-    )  # fmt: skip
-    action: Action = (Unrestrict if kind == "unmute" else Unban)(address=chat, user_id=target.user_id)
+        chat,
+        ctx.now,
+        thread_id=place.thread_id,
+        user_key=target.key,
+        user_name=target.mention,
+        moderator_key=by,
+        rule=None,
+        reason=ctx.mask(reason)[:1000] if reason else None,
+        evidence=None,
+        action=kind,
+        ends_at=None,
+    )
+    action: Action = (Unrestrict if kind == "unmute" else Unban)(
+        address=chat, user_id=target.user_id
+    )
     sanction.actions.append(action)
     return sanction
 

@@ -40,9 +40,17 @@ async def appeal(command: Command, ctx: Context, service: ModerationService) -> 
     number = parse_number(command.args[0]) if command.args else None
     if number is None:
         return _reply(command, ctx.t("moderation.appeal_usage", lang), "moderation:appeal_usage")
-    cases = [c for c in await ctx.tx.moderation.cases_for_appeal(sender.platform, sender.key, number) if not c.dry_run]
+    cases = [
+        c
+        for c in await ctx.tx.moderation.cases_for_appeal(sender.platform, sender.key, number)
+        if not c.dry_run
+    ]
     if not cases:
-        return _reply(command, ctx.t("moderation.appeal_no_case", lang, case=number), "moderation:appeal_no_case")
+        return _reply(
+            command,
+            ctx.t("moderation.appeal_no_case", lang, case=number),
+            "moderation:appeal_no_case",
+        )
     case = max(cases, key=lambda c: c.created_at)
     existing = await ctx.tx.moderation.appeal_of(case.id)
     if existing is not None:
@@ -53,15 +61,31 @@ async def appeal(command: Command, ctx: Context, service: ModerationService) -> 
     chat = Address(case.platform, case.chat_id)
     setup = await service.setup(ctx.tx, chat, ctx.now)
     staff = staff_language(ctx)
-    desk = log_address(setup, case.platform) or staff_chat(ctx.settings) or Address(case.platform, case.chat_id, case.thread_id)
-    post = "\n".join([
-        ctx.t("moderation.appeal_posted", staff, appeal=record.id, case=case.number, user=sender.mention,
-              text=text or "-"),
-        case_text(ctx, case, staff),
-        ctx.t("moderation.appeal_howto", staff, appeal=record.id),
-    ])  # fmt: skip
-    return _reply(command, ctx.t("moderation.appeal_received", lang, case=number, appeal=record.id),
-                  "moderation:appeal_opened", Send(address=desk, text=post))  # fmt: skip
+    desk = (
+        log_address(setup, case.platform)
+        or staff_chat(ctx.settings)
+        or Address(case.platform, case.chat_id, case.thread_id)
+    )
+    post = "\n".join(
+        [
+            ctx.t(
+                "moderation.appeal_posted",
+                staff,
+                appeal=record.id,
+                case=case.number,
+                user=sender.mention,
+                text=text or "-",
+            ),
+            case_text(ctx, case, staff),
+            ctx.t("moderation.appeal_howto", staff, appeal=record.id),
+        ]
+    )
+    return _reply(
+        command,
+        ctx.t("moderation.appeal_received", lang, case=number, appeal=record.id),
+        "moderation:appeal_opened",
+        Send(address=desk, text=post),
+    )
 
 
 async def may_decide(command: Command, case: ModerationCase, ctx: Context) -> bool:
@@ -78,14 +102,24 @@ async def may_decide(command: Command, case: ModerationCase, ctx: Context) -> bo
     return (case.platform, case.chat_id) in chats
 
 
-async def _open_appeal(command: Command, ctx: Context, lang: str) -> tuple[ModerationAppeal, ModerationCase] | Outcome:
+async def _open_appeal(
+    command: Command, ctx: Context, lang: str
+) -> tuple[ModerationAppeal, ModerationCase] | Outcome:
     number = parse_number(command.args[0]) if command.args else None
     if number is None:
-        return _reply(command, ctx.t("moderation.decide_usage", lang, command=command.name), "moderation:decide_usage")
+        return _reply(
+            command,
+            ctx.t("moderation.decide_usage", lang, command=command.name),
+            "moderation:decide_usage",
+        )
     record = await ctx.tx.moderation.appeal(number)
     case = await ctx.tx.moderation.case_by_id(record.case_id) if record is not None else None
     if record is None or case is None or not await may_decide(command, case, ctx):
-        return _reply(command, ctx.t("moderation.appeal_unknown", lang, appeal=number), "moderation:appeal_unknown")
+        return _reply(
+            command,
+            ctx.t("moderation.appeal_unknown", lang, appeal=number),
+            "moderation:appeal_unknown",
+        )
     if record.state != "open":
         key = f"moderation.appeal_already_{record.state}"
         return _reply(command, ctx.t(key, lang, case=case.number), "moderation:appeal_decided")
@@ -120,7 +154,12 @@ async def accept(command: Command, ctx: Context) -> Outcome:
     await ctx.tx.moderation.decide_appeal(record, case, "accepted", by, note, ctx.now)
     person, private = _member(case)
     member_lang = await member_language(ctx, person)
-    actions.append(Send(address=private, text=ctx.t("moderation.appeal_accepted_member", member_lang, case=case.number)))
+    actions.append(
+        Send(
+            address=private,
+            text=ctx.t("moderation.appeal_accepted_member", member_lang, case=case.number),
+        )
+    )
     text = ctx.t("moderation.appeal_accepted", lang, appeal=record.id, case=case.number)
     return _reply(command, text, "moderation:appeal_accepted", *actions)
 
@@ -134,12 +173,22 @@ async def reject(command: Command, ctx: Context) -> Outcome:
     record, case = found
     reason = ctx.mask(" ".join(command.args[1:])).strip()[:500]
     if not reason:
-        return _reply(command, ctx.t("moderation.reject_needs_reason", lang, appeal=record.id), "moderation:reject_usage")
-    await ctx.tx.moderation.decide_appeal(record, case, "rejected", command.sender.key, reason, ctx.now)
+        return _reply(
+            command,
+            ctx.t("moderation.reject_needs_reason", lang, appeal=record.id),
+            "moderation:reject_usage",
+        )
+    await ctx.tx.moderation.decide_appeal(
+        record, case, "rejected", command.sender.key, reason, ctx.now
+    )
     person, private = _member(case)
     member_lang = await member_language(ctx, person)
-    told = Send(address=private, text=ctx.t("moderation.appeal_rejected_member", member_lang, case=case.number,
-                                            reason=reason))  # fmt: skip
+    told = Send(
+        address=private,
+        text=ctx.t(
+            "moderation.appeal_rejected_member", member_lang, case=case.number, reason=reason
+        ),
+    )
     text = ctx.t("moderation.appeal_rejected", lang, appeal=record.id, case=case.number)
     return _reply(command, text, "moderation:appeal_rejected", told)
 
@@ -154,8 +203,17 @@ async def list_open(command: Command, ctx: Context) -> Outcome:
         return _reply(command, ctx.t("moderation.appeals_none", lang), "moderation:appeals")
     lines = [ctx.t("moderation.appeals_title", lang, count=len(rows))]
     for record, case in rows:
-        lines.append(ctx.t("moderation.appeals_line", lang, appeal=record.id, case=case.number, action=case.action,
-                           user=case.user_name or case.user_key, text=record.text or "-"))  # fmt: skip
+        lines.append(
+            ctx.t(
+                "moderation.appeals_line",
+                lang,
+                appeal=record.id,
+                case=case.number,
+                action=case.action,
+                user=case.user_name or case.user_key,
+                text=record.text or "-",
+            )
+        )
     return _reply(command, "\n".join(lines), "moderation:appeals")
 
 

@@ -54,7 +54,9 @@ async def judge(event: Message, ctx: Context, service: ModerationService) -> Ver
         recent = NO_ACTIVITY  # an edit is not a new message: flood and repeat look at sending only
     else:
         fingerprint = text_fingerprint(event.text) if event.text and policy.repeat.enabled else ""
-        recent = await service.recorder.record(event.address.chat_key, sender.key, event.at, fingerprint)
+        recent = await service.recorder.record(
+            event.address.chat_key, sender.key, event.at, fingerprint
+        )
     joined = service.joined_at(event.address, sender.user_id)
     return evaluate(event, RuleContext(setup.compiled, event.at, recent, joined))
 
@@ -64,7 +66,9 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
     assert sender is not None
     facts = await ctx.tx.moderation.violator(event.address, sender.key, ctx.now)
     if facts.moderator or sender.key in ctx.settings.owners:
-        return Outcome.go_on("moderation:exempt")  # the bot's own moderators, like the chat's admins
+        return Outcome.go_on(
+            "moderation:exempt"
+        )  # the bot's own moderators, like the chat's admins
     lang = reported_language(ctx, sender)
     staff = staff_language(ctx)
     reason = verdict.reason(lang)
@@ -74,11 +78,21 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
     label = f"moderation:{verdict.rule}"
     if verdict.dry_run:
         case = await ctx.tx.moderation.add_case(
-            event.address, ctx.now, thread_id=event.address.thread_id, user_key=sender.key,
-            user_name=sender.mention, moderator_key="auto", rule=verdict.rule, reason=verdict.reason(staff),
-            evidence=ctx.mask(verdict.evidence)[:500] or None, action=str(rule_action), dry_run=True,
-            message_id=event.message_id, ends_at=None, number=facts.next_case,
-        )  # fmt: skip
+            event.address,
+            ctx.now,
+            thread_id=event.address.thread_id,
+            user_key=sender.key,
+            user_name=sender.mention,
+            moderator_key="auto",
+            rule=verdict.rule,
+            reason=verdict.reason(staff),
+            evidence=ctx.mask(verdict.evidence)[:500] or None,
+            action=str(rule_action),
+            dry_run=True,
+            message_id=event.message_id,
+            ends_at=None,
+            number=facts.next_case,
+        )
         posts = log_posts(ctx, setup, event.address, [case], [], event.chat_title)
         return Outcome.done(f"{label}:dry_run", *posts)
     actions: list[Action] = []
@@ -97,43 +111,87 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
     sanction = Sanction("none")
     if punishment is not Punishment.NONE:
         sanction = await punish(
-            ctx, setup, event.address, sender, punishment.value, duration=rule_action.duration,
-            reason=verdict.reason(staff), rule=verdict.rule, evidence=verdict.evidence,
-            bot_rights=event.bot_rights, message_id=event.message_id, lang=staff,
-            active_warnings=facts.active_warnings, number=facts.next_case,
-        )  # fmt: skip
+            ctx,
+            setup,
+            event.address,
+            sender,
+            punishment.value,
+            duration=rule_action.duration,
+            reason=verdict.reason(staff),
+            rule=verdict.rule,
+            evidence=verdict.evidence,
+            bot_rights=event.bot_rights,
+            message_id=event.message_id,
+            lang=staff,
+            active_warnings=facts.active_warnings,
+            number=facts.next_case,
+        )
         notes += sanction.notes
     if sanction.case is None:  # nothing but the deletion (or only a report)
         sanction = Sanction("delete" if deleted else "log", notes=sanction.notes)
         sanction.case = await ctx.tx.moderation.add_case(
-            event.address, ctx.now, thread_id=event.address.thread_id, user_key=sender.key,
-            user_name=sender.mention, moderator_key="auto", rule=verdict.rule, reason=verdict.reason(staff),
-            evidence=ctx.mask(verdict.evidence)[:500] or None, action=sanction.kind,
-            message_id=event.message_id, ends_at=None, number=facts.next_case,
-        )  # fmt: skip
+            event.address,
+            ctx.now,
+            thread_id=event.address.thread_id,
+            user_key=sender.key,
+            user_name=sender.mention,
+            moderator_key="auto",
+            rule=verdict.rule,
+            reason=verdict.reason(staff),
+            evidence=ctx.mask(verdict.evidence)[:500] or None,
+            action=sanction.kind,
+            message_id=event.message_id,
+            ends_at=None,
+            number=facts.next_case,
+        )
     actions += sanction.all_actions
     assert sanction.case is not None
     if deleted or sanction.kind != "log":
         text = _member_text(ctx, lang, sanction, chat, reason, setup)
-        actions.append(await tell_member(ctx, event.address, sender, text, sanction.case, facts.wrote_privately))
-    cases = [sanction.case] + ([sanction.escalation.case] if sanction.escalation and sanction.escalation.case else [])
+        actions.append(
+            await tell_member(
+                ctx, event.address, sender, text, sanction.case, facts.wrote_privately
+            )
+        )
+    cases = [sanction.case] + (
+        [sanction.escalation.case] if sanction.escalation and sanction.escalation.case else []
+    )
     actions += log_posts(ctx, setup, event.address, cases, notes, event.chat_title)
     return Outcome.done(label, *actions)
 
 
-def _member_text(ctx: Context, lang: str, sanction: Sanction, chat: str, reason: str, setup: ChatSetup) -> str:
+def _member_text(
+    ctx: Context, lang: str, sanction: Sanction, chat: str, reason: str, setup: ChatSetup
+) -> str:
     assert sanction.case is not None
     kind = sanction.kind if sanction.kind in ("warn", "mute", "ban", "kick") else "delete"
     step = _upcoming(setup.policy.warn_ladder, sanction.warnings) if kind == "warn" else None
-    upcoming = ctx.t("moderation.explain_next", lang, count=step[0], sanction=step[1]) if step else None
-    text = explain(ctx, lang, kind, chat=chat, reason=reason, case=sanction.case,
-                   duration_text=duration_text(sanction.case), warnings=sanction.warnings,
-                   next_step=upcoming)  # fmt: skip
+    upcoming = (
+        ctx.t("moderation.explain_next", lang, count=step[0], sanction=step[1]) if step else None
+    )
+    text = explain(
+        ctx,
+        lang,
+        kind,
+        chat=chat,
+        reason=reason,
+        case=sanction.case,
+        duration_text=duration_text(sanction.case),
+        warnings=sanction.warnings,
+        next_step=upcoming,
+    )
     escalation = sanction.escalation
     if escalation is not None and escalation.case is not None:
         reason_more = ctx.t("moderation.ladder_reason", lang, count=sanction.warnings)
-        more = explain(ctx, lang, escalation.kind, chat=chat, reason=reason_more, case=sanction.case,
-                       duration_text=duration_text(escalation.case))  # fmt: skip
+        more = explain(
+            ctx,
+            lang,
+            escalation.kind,
+            chat=chat,
+            reason=reason_more,
+            case=sanction.case,
+            duration_text=duration_text(escalation.case),
+        )
         text = text.split("\n")[0] + "\n" + more
     return text
 
@@ -144,4 +202,6 @@ def _upcoming(ladder: tuple[LadderStep, ...], warnings: int) -> tuple[int, str] 
     if not later:
         return None
     step = min(later, key=lambda s: s.warnings)
-    return step.warnings, step.punishment.value + (f" {format_duration(step.duration)}" if step.duration else "")
+    return step.warnings, step.punishment.value + (
+        f" {format_duration(step.duration)}" if step.duration else ""
+    )

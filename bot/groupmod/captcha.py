@@ -39,22 +39,34 @@ async def on_join(event: MemberJoined, ctx: Context, service: ModerationService)
     missing = lacks(event.bot_rights, "mute")
     if missing is not None:
         note = missing_right_text(ctx, missing, "mute", staff_language(ctx))
-        return Outcome.done("moderation:captcha_no_right", *log_posts(ctx, setup, event.address, [], [note]))
+        return Outcome.done(
+            "moderation:captcha_no_right", *log_posts(ctx, setup, event.address, [], [note])
+        )
     timeout = setup.policy.captcha_timeout
     restriction, _ = clamp_restriction(event.address.platform, timeout + _GRACE)
     chat = _chat(event.address)
     await ctx.tx.moderation.add_captcha(chat, member.user_id, ctx.now, ctx.now + timeout)
     await ctx.tx.timers.schedule(
-        CAPTCHA_TIMEOUT, f"{chat.chat_key}:{member.user_id}", ctx.now + timeout, chat, {"user_id": member.user_id}
+        CAPTCHA_TIMEOUT,
+        f"{chat.chat_key}:{member.user_id}",
+        ctx.now + timeout,
+        chat,
+        {"user_id": member.user_id},
     )
     lang = await ctx.language_of(member)
-    text = ctx.t("moderation.captcha_prompt", lang, mention=member.mention, time=format_duration(timeout))
-    button = Button(ctx.t("moderation.captcha_button", lang), data=f"{BUTTON_PREFIX}{member.user_id}")
+    text = ctx.t(
+        "moderation.captcha_prompt", lang, mention=member.mention, time=format_duration(timeout)
+    )
+    button = Button(
+        ctx.t("moderation.captcha_button", lang), data=f"{BUTTON_PREFIX}{member.user_id}"
+    )
     until = ctx.now + restriction if restriction is not None else None
     return Outcome.done(
         "moderation:captcha",
         Restrict(address=chat, user_id=member.user_id, until=until),
-        Send(address=event.address, text=text, buttons=(button,), ref=f"{PROMPT_REF}{member.user_id}"),
+        Send(
+            address=event.address, text=text, buttons=(button,), ref=f"{PROMPT_REF}{member.user_id}"
+        ),
     )
 
 
@@ -62,7 +74,9 @@ async def on_prompt_delivered(event: Delivered, ctx: Context) -> Outcome:
     user_id = event.ref.removeprefix(PROMPT_REF)
     pending = await ctx.tx.moderation.captcha(_chat(event.address), user_id)
     if pending is None:  # answered (or timed out) before we learnt the prompt's id: tidy it now
-        return Outcome.done("moderation:captcha_late", Delete(address=event.address, message_id=event.message_id))
+        return Outcome.done(
+            "moderation:captcha_late", Delete(address=event.address, message_id=event.message_id)
+        )
     pending.prompt_message_id = event.message_id
     return Outcome.done("moderation:captcha_prompt_id")
 
@@ -70,7 +84,9 @@ async def on_prompt_delivered(event: Delivered, ctx: Context) -> Outcome:
 async def on_press(event: ButtonPressed, ctx: Context) -> Outcome:
     user_id = event.data.removeprefix(BUTTON_PREFIX)
     if event.sender is None or event.sender.user_id != user_id:
-        return Outcome.done("moderation:captcha_not_theirs")  # someone else's button: nothing happens
+        return Outcome.done(
+            "moderation:captcha_not_theirs"
+        )  # someone else's button: nothing happens
     chat = _chat(event.address)
     pending = await ctx.tx.moderation.captcha(chat, user_id)
     if pending is None:
@@ -93,8 +109,16 @@ async def on_timeout(event: TimerFired, ctx: Context, service: ModerationService
     setup = await service.setup(ctx.tx, chat, ctx.now)
     staff = staff_language(ctx)
     person = Person(chat.platform, user_id)
-    sanction = await punish(ctx, setup, chat, person, "kick", reason=ctx.t("moderation.captcha_reason", staff),
-                            rule="captcha", lang=staff)  # fmt: skip
+    sanction = await punish(
+        ctx,
+        setup,
+        chat,
+        person,
+        "kick",
+        reason=ctx.t("moderation.captcha_reason", staff),
+        rule="captcha",
+        lang=staff,
+    )
     actions: list[Action] = list(sanction.actions)
     if pending.prompt_message_id:
         actions.append(Delete(address=chat, message_id=pending.prompt_message_id))

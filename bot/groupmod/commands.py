@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.actions import Action, Delete, Send
-from bot.events import Address, ChatKind, Command, Person, Right
+from bot.events import Address, Command, Person, Right
 from bot.groupmod import appeals
 from bot.groupmod.acts import Sanction, lacks, lift, missing_right_text, punish
 from bot.groupmod.notices import (
@@ -65,7 +65,9 @@ async def _setup(command: Command, ctx: Context) -> ChatSetup:
 # ---- whom a command is about ----------------------------------------------------------------
 
 
-async def resolve_target(command: Command, ctx: Context) -> tuple[Person | None, tuple[str, ...], str | None]:
+async def resolve_target(
+    command: Command, ctx: Context
+) -> tuple[Person | None, tuple[str, ...], str | None]:
     """The person, the remaining arguments, and an error key when a named person is unknown.
 
     In order: the adapter's target (a reply, a mention, a slash-command option), the author
@@ -84,7 +86,11 @@ async def resolve_target(command: Command, ctx: Context) -> tuple[Person | None,
         record = await ctx.tx.people.find_by_username(platform, first[1:])
         if record is None:
             return None, args[1:], "moderation.unknown_user"
-        return Person(platform, record.user_id, name=record.name or "", username=record.username), args[1:], None
+        return (
+            Person(platform, record.user_id, name=record.name or "", username=record.username),
+            args[1:],
+            None,
+        )
     if first.lstrip("-").isdigit():
         record = await ctx.tx.people.get(platform, first)
         name = record.name or "" if record else ""
@@ -99,7 +105,11 @@ def _protected(command: Command, target: Person) -> str | None:
         return "moderation.not_yourself"
     if command.target_outranks_sender:
         return "moderation.target_outranks"
-    if command.target is not None and command.target_rights and Right.ADMIN in command.target_rights:
+    if (
+        command.target is not None
+        and command.target_rights
+        and Right.ADMIN in command.target_rights
+    ):
         return "moderation.target_is_admin"
     return None
 
@@ -114,19 +124,27 @@ def about_someone(usage_key: str, body: Body) -> Callable[[Command, Context], Aw
         lang = await _lang(command, ctx)
         target, rest, problem = await resolve_target(command, ctx)
         if problem is not None:
-            return reply(command, ctx.t(problem, lang, name=command.args[0]), f"moderation:{command.name}_unknown")
+            return reply(
+                command,
+                ctx.t(problem, lang, name=command.args[0]),
+                f"moderation:{command.name}_unknown",
+            )
         if target is None:
             return reply(command, ctx.t(usage_key, lang), f"moderation:{command.name}_usage")
         protected = _protected(command, target)
         if protected is not None:
-            return reply(command, ctx.t(protected, lang, user=target.mention), f"moderation:{command.name}_refused")
+            return reply(
+                command,
+                ctx.t(protected, lang, user=target.mention),
+                f"moderation:{command.name}_refused",
+            )
         return await body(command, ctx, target, rest, lang)
 
     return run
 
 
 def _split_duration(rest: tuple[str, ...]) -> tuple[timedelta | None, tuple[str, ...], str | None]:
-    """A leading duration (`1h`, `2d`) and the rest; an error text when it looks like one but is not."""
+    """A leading duration (`1h`, `2d`) and the rest; an error text for one that is not."""
     if not rest:
         return None, rest, None
     first = rest[0]
@@ -141,8 +159,15 @@ def _split_duration(rest: tuple[str, ...]) -> tuple[timedelta | None, tuple[str,
 # ---- sanctions ------------------------------------------------------------------------------
 
 
-async def _announce(command: Command, ctx: Context, setup: ChatSetup, target: Person, sanction: Sanction,
-                    reason: str, lang: str) -> Outcome:  # fmt: skip
+async def _announce(
+    command: Command,
+    ctx: Context,
+    setup: ChatSetup,
+    target: Person,
+    sanction: Sanction,
+    reason: str,
+    lang: str,
+) -> Outcome:
     """The reply in the chat, the member told privately when they cannot see it, the log post."""
     if sanction.case is None:
         return reply(command, "\n".join(sanction.notes), f"moderation:{sanction.kind}_not_done")
@@ -150,8 +175,15 @@ async def _announce(command: Command, ctx: Context, setup: ChatSetup, target: Pe
     lines = [_done_line(ctx, lang, sanction, target, reason)]
     escalation = sanction.escalation
     if escalation is not None:
-        lines.append(_done_line(ctx, lang, escalation, target, ctx.t("moderation.ladder_reason", lang,
-                                                                    count=sanction.warnings)))  # fmt: skip
+        lines.append(
+            _done_line(
+                ctx,
+                lang,
+                escalation,
+                target,
+                ctx.t("moderation.ladder_reason", lang, count=sanction.warnings),
+            )
+        )
     lines += sanction.notes + (escalation.notes if escalation else [])
     if sanction.kind in ("warn", "mute", "ban", "kick"):
         lines.append(ctx.t("moderation.explain_appeal", lang, case=case.number))
@@ -159,8 +191,15 @@ async def _announce(command: Command, ctx: Context, setup: ChatSetup, target: Pe
     actions += sanction.all_actions
     if sanction.kind in ("ban", "kick") and await privately_reachable(ctx, target):
         member_lang = await member_language(ctx, target)
-        text = explain(ctx, member_lang, sanction.kind, chat=command.chat_title or command.address.chat_id,
-                       reason=reason or "-", case=case, duration_text=duration_text(case))  # fmt: skip
+        text = explain(
+            ctx,
+            member_lang,
+            sanction.kind,
+            chat=command.chat_title or command.address.chat_id,
+            reason=reason or "-",
+            case=case,
+            duration_text=duration_text(case),
+        )
         actions.append(Send(address=Address(target.platform, target.user_id), text=text))
     cases = [case] + ([escalation.case] if escalation and escalation.case else [])
     actions += log_posts(ctx, setup, command.address, cases, [], command.chat_title)
@@ -180,51 +219,96 @@ def _done_line(ctx: Context, lang: str, sanction: Sanction, target: Person, reas
     return ctx.t(f"moderation.done_{sanction.kind}", lang, **params)
 
 
-def _sanction_command(kind: str, *, needs_duration: bool = False, takes_duration: bool = False) -> Body:
-    async def body(command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str) -> Outcome:
+def _sanction_command(
+    kind: str, *, needs_duration: bool = False, takes_duration: bool = False
+) -> Body:
+    async def body(
+        command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+    ) -> Outcome:
         duration = None
         if needs_duration or takes_duration:
             duration, rest, problem = _split_duration(rest)
             if problem is not None or (needs_duration and duration is None):
-                text = ctx.t("moderation.bad_duration", lang, got=rest[0] if rest else "-", examples=DURATION_EXAMPLES)
+                text = ctx.t(
+                    "moderation.bad_duration",
+                    lang,
+                    got=rest[0] if rest else "-",
+                    examples=DURATION_EXAMPLES,
+                )
                 return reply(command, text, f"moderation:{kind}_duration")
         assert command.sender is not None
         setup = await _setup(command, ctx)
         reason = " ".join(rest)
-        sanction = await punish(ctx, setup, command.address, target, kind, duration=duration, reason=reason,
-                                by=command.sender.key, bot_rights=command.bot_rights, lang=lang)  # fmt: skip
+        sanction = await punish(
+            ctx,
+            setup,
+            command.address,
+            target,
+            kind,
+            duration=duration,
+            reason=reason,
+            by=command.sender.key,
+            bot_rights=command.bot_rights,
+            lang=lang,
+        )
         return await _announce(command, ctx, setup, target, sanction, reason, lang)
 
     return body
 
 
 def _lift_command(kind: str) -> Body:
-    async def body(command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str) -> Outcome:
+    async def body(
+        command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+    ) -> Outcome:
         assert command.sender is not None
         setup = await _setup(command, ctx)
-        sanction = await lift(ctx, command.address, target, kind, by=command.sender.key, reason=" ".join(rest),
-                              bot_rights=command.bot_rights, lang=lang)  # fmt: skip
+        sanction = await lift(
+            ctx,
+            command.address,
+            target,
+            kind,
+            by=command.sender.key,
+            reason=" ".join(rest),
+            bot_rights=command.bot_rights,
+            lang=lang,
+        )
         if sanction.case is None:
             return reply(command, "\n".join(sanction.notes), f"moderation:{kind}_not_done")
-        text = ctx.t(f"moderation.done_{kind}", lang, user=target.mention, case=sanction.case.number)
+        text = ctx.t(
+            f"moderation.done_{kind}", lang, user=target.mention, case=sanction.case.number
+        )
         posts = log_posts(ctx, setup, command.address, [sanction.case], [], command.chat_title)
         return reply(command, text, f"moderation:{kind}", *sanction.actions, *posts)
 
     return body
 
 
-async def _unwarn(command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str) -> Outcome:
+async def _unwarn(
+    command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+) -> Outcome:
     assert command.sender is not None
     chat = _chat(command.address)
     warned_in = await ctx.tx.moderation.revoke_latest_warning(chat, target.key, ctx.now)
     if warned_in is None:
-        return reply(command, ctx.t("moderation.unwarn_none", lang, user=target.mention), "moderation:unwarn_none")
+        return reply(
+            command,
+            ctx.t("moderation.unwarn_none", lang, user=target.mention),
+            "moderation:unwarn_none",
+        )
     left = await ctx.tx.moderation.active_warnings(chat, target.key, ctx.now)
     case = await ctx.tx.moderation.add_case(
-        chat, ctx.now, thread_id=command.address.thread_id, user_key=target.key, user_name=target.mention,
-        moderator_key=command.sender.key, rule=None, reason=ctx.mask(" ".join(rest)) or None, evidence=None,
-        action="unwarn", ends_at=None,
-    )  # fmt: skip
+        chat,
+        ctx.now,
+        thread_id=command.address.thread_id,
+        user_key=target.key,
+        user_name=target.mention,
+        moderator_key=command.sender.key,
+        rule=None,
+        reason=ctx.mask(" ".join(rest)) or None,
+        evidence=None,
+        action="unwarn",
+        ends_at=None,
+    )
     setup = await _setup(command, ctx)
     posts = log_posts(ctx, setup, command.address, [case], [], command.chat_title)
     text = ctx.t("moderation.done_unwarn", lang, user=target.mention, count=left, case=case.number)
@@ -235,7 +319,9 @@ async def warns(command: Command, ctx: Context) -> Outcome:
     lang = await _lang(command, ctx)
     target, _, problem = await resolve_target(command, ctx)
     if problem is not None:
-        return reply(command, ctx.t(problem, lang, name=command.args[0]), "moderation:warns_unknown")
+        return reply(
+            command, ctx.t(problem, lang, name=command.args[0]), "moderation:warns_unknown"
+        )
     target = target or command.sender
     assert target is not None
     setup = await _setup(command, ctx)
@@ -254,21 +340,31 @@ async def purge(command: Command, ctx: Context) -> Outcome:
     lang = await _lang(command, ctx)
     missing = lacks(command.bot_rights, "purge")
     if missing is not None:
-        return reply(command, missing_right_text(ctx, missing, "purge", lang), "moderation:purge_no_right")
+        return reply(
+            command, missing_right_text(ctx, missing, "purge", lang), "moderation:purge_no_right"
+        )
     newest = command.message_id
     if command.address.platform != "telegram" or newest is None or not newest.isdigit():
-        return reply(command, ctx.t("moderation.purge_unsupported", lang), "moderation:purge_unsupported")
+        return reply(
+            command, ctx.t("moderation.purge_unsupported", lang), "moderation:purge_unsupported"
+        )
     top = int(newest)
     if command.reply_to is not None and command.reply_to.message_id.isdigit():
         bottom = int(command.reply_to.message_id)
     elif command.args and command.args[0].isdigit() and 1 <= int(command.args[0]) <= MAX_PURGE:
         bottom = top - int(command.args[0])
     else:
-        return reply(command, ctx.t("moderation.purge_usage", lang, most=MAX_PURGE), "moderation:purge_usage")
+        return reply(
+            command, ctx.t("moderation.purge_usage", lang, most=MAX_PURGE), "moderation:purge_usage"
+        )
     bottom = max(bottom, top - MAX_PURGE, 1)
     chat = command.address
-    deletes = [Delete(address=chat, message_id=str(number)) for number in range(top, bottom - 1, -1)]
-    note = Send(address=chat, text=ctx.t("moderation.purged", lang, count=len(deletes) - 1), delete_after=10)
+    deletes = [
+        Delete(address=chat, message_id=str(number)) for number in range(top, bottom - 1, -1)
+    ]
+    note = Send(
+        address=chat, text=ctx.t("moderation.purged", lang, count=len(deletes) - 1), delete_after=10
+    )
     return Outcome.done("moderation:purge", *deletes, note)
 
 
@@ -283,12 +379,22 @@ async def report(command: Command, ctx: Context) -> Outcome:
         return reply(command, ctx.t("moderation.report_no_log", lang), "moderation:report_no_log")
     staff = staff_language(ctx)
     reported = command.reply_to.sender
-    text = ctx.t("moderation.report_post", staff, reporter=command.sender.mention,
-                 user=reported.mention if reported else "?", chat=command.chat_title or command.address.chat_id,
-                 message=command.reply_to.message_id, text=ctx.mask(command.reply_to.text)[:500] or "-",
-                 note=ctx.mask(command.arg_text)[:300] or "-")  # fmt: skip
-    return reply(command, ctx.t("moderation.report_sent", lang), "moderation:report",
-                 Send(address=target, text=text))  # fmt: skip
+    text = ctx.t(
+        "moderation.report_post",
+        staff,
+        reporter=command.sender.mention,
+        user=reported.mention if reported else "?",
+        chat=command.chat_title or command.address.chat_id,
+        message=command.reply_to.message_id,
+        text=ctx.mask(command.reply_to.text)[:500] or "-",
+        note=ctx.mask(command.arg_text)[:300] or "-",
+    )
+    return reply(
+        command,
+        ctx.t("moderation.report_sent", lang),
+        "moderation:report",
+        Send(address=target, text=text),
+    )
 
 
 # ---- rules, filters, settings, log channel --------------------------------------------------
@@ -306,7 +412,9 @@ async def rules(command: Command, ctx: Context) -> Outcome:
     setup = await _setup(command, ctx)
     if not setup.rules_text:
         return reply(command, ctx.t("moderation.rules_none", lang), "moderation:rules")
-    return reply(command, ctx.t("moderation.rules_title", lang) + "\n" + setup.rules_text, "moderation:rules")
+    return reply(
+        command, ctx.t("moderation.rules_title", lang) + "\n" + setup.rules_text, "moderation:rules"
+    )
 
 
 async def setrules(command: Command, ctx: Context) -> Outcome:
@@ -315,7 +423,11 @@ async def setrules(command: Command, ctx: Context) -> Outcome:
     if not text:
         return reply(command, ctx.t("moderation.setrules_usage", lang), "moderation:setrules_usage")
     if len(text) > MAX_RULES:
-        return reply(command, ctx.t("moderation.setrules_too_long", lang, most=MAX_RULES), "moderation:setrules_long")
+        return reply(
+            command,
+            ctx.t("moderation.setrules_too_long", lang, most=MAX_RULES),
+            "moderation:setrules_long",
+        )
     assert command.sender is not None
     chat = _chat(command.address)
     if text.lower() in ("off", "clear", "hapus", "-"):
@@ -327,8 +439,15 @@ async def setrules(command: Command, ctx: Context) -> Outcome:
     return reply(command, ctx.t("moderation.rules_saved", lang), "moderation:setrules")
 
 
-_FILTER_KEYS = {"add": "words.add", "remove": "words.remove", "allow": "words.allow", "unallow": "words.unallow",
-                "tambah": "words.add", "hapus": "words.remove", "izinkan": "words.allow"}  # fmt: skip
+_FILTER_KEYS = {
+    "add": "words.add",
+    "remove": "words.remove",
+    "allow": "words.allow",
+    "unallow": "words.unallow",
+    "tambah": "words.add",
+    "hapus": "words.remove",
+    "izinkan": "words.allow",
+}
 
 
 async def filter_words(command: Command, ctx: Context) -> Outcome:
@@ -337,9 +456,14 @@ async def filter_words(command: Command, ctx: Context) -> Outcome:
     words = setup.policy.words
     verb = command.args[0].lower() if command.args else "list"
     if verb in ("list", "daftar"):
-        text = ctx.t("moderation.filter_list", lang, added=", ".join(words.add) or "-",
-                     removed=", ".join(words.remove) or "-", allowed=", ".join(words.allow) or "-",
-                     categories=", ".join(sorted(words.categories)) or "-")  # fmt: skip
+        text = ctx.t(
+            "moderation.filter_list",
+            lang,
+            added=", ".join(words.add) or "-",
+            removed=", ".join(words.remove) or "-",
+            allowed=", ".join(words.allow) or "-",
+            categories=", ".join(sorted(words.categories)) or "-",
+        )
         return reply(command, text, "moderation:filter_list")
     key = _FILTER_KEYS.get(verb)
     if key is None or len(command.args) < 2:
@@ -349,8 +473,11 @@ async def filter_words(command: Command, ctx: Context) -> Outcome:
     except SettingError as error:
         return reply(command, error.text(lang), "moderation:filter_error")
     await _save(command, ctx, policy)
-    return reply(command, ctx.t(f"moderation.filter_{key.split('.')[1]}", lang, words=" ".join(command.args[1:])),
-                 "moderation:filter")  # fmt: skip
+    return reply(
+        command,
+        ctx.t(f"moderation.filter_{key.split('.')[1]}", lang, words=" ".join(command.args[1:])),
+        "moderation:filter",
+    )
 
 
 async def settings(command: Command, ctx: Context) -> Outcome:
@@ -363,8 +490,11 @@ async def settings(command: Command, ctx: Context) -> Outcome:
     except SettingError as error:
         return reply(command, error.text(lang), "moderation:settings_error")
     await _save(command, ctx, policy)
-    return reply(command, ctx.t("moderation.settings_saved", lang) + "\n\n" + describe(policy, lang),
-                 "moderation:settings_changed")  # fmt: skip
+    return reply(
+        command,
+        ctx.t("moderation.settings_saved", lang) + "\n\n" + describe(policy, lang),
+        "moderation:settings_changed",
+    )
 
 
 async def logchat(command: Command, ctx: Context) -> Outcome:
@@ -372,7 +502,9 @@ async def logchat(command: Command, ctx: Context) -> Outcome:
     setup = await _setup(command, ctx)
     if not command.args:
         current = setup.policy.log_chat or ctx.t("moderation.none", lang)
-        return reply(command, ctx.t("moderation.logchat_show", lang, chat=current), "moderation:logchat")
+        return reply(
+            command, ctx.t("moderation.logchat_show", lang, chat=current), "moderation:logchat"
+        )
     try:
         policy = apply_setting(setup.policy, "log", command.args[0])
     except SettingError as error:
@@ -380,12 +512,25 @@ async def logchat(command: Command, ctx: Context) -> Outcome:
     await _save(command, ctx, policy)
     if policy.log_chat is None:
         return reply(command, ctx.t("moderation.logchat_cleared", lang), "moderation:logchat")
-    new_setup = dataclasses.replace(setup, compiled=dataclasses.replace(setup.compiled, policy=policy))
+    new_setup = dataclasses.replace(
+        setup, compiled=dataclasses.replace(setup.compiled, policy=policy)
+    )
     target = log_address(new_setup, command.address.platform)
     assert target is not None
-    hello = Send(address=target, text=ctx.t("moderation.logchat_hello", staff_language(ctx),
-                                            chat=command.chat_title or command.address.chat_id))  # fmt: skip
-    return reply(command, ctx.t("moderation.logchat_set", lang, chat=policy.log_chat), "moderation:logchat", hello)
+    hello = Send(
+        address=target,
+        text=ctx.t(
+            "moderation.logchat_hello",
+            staff_language(ctx),
+            chat=command.chat_title or command.address.chat_id,
+        ),
+    )
+    return reply(
+        command,
+        ctx.t("moderation.logchat_set", lang, chat=policy.log_chat),
+        "moderation:logchat",
+        hello,
+    )
 
 
 # ---- cases ----------------------------------------------------------------------------------
@@ -398,18 +543,27 @@ async def case(command: Command, ctx: Context) -> Outcome:
         return reply(command, ctx.t("moderation.case_usage", lang), "moderation:case_usage")
     found = await ctx.tx.moderation.case(_chat(command.address), number)
     if found is None:
-        return reply(command, ctx.t("moderation.case_unknown", lang, case=number), "moderation:case_unknown")
+        return reply(
+            command, ctx.t("moderation.case_unknown", lang, case=number), "moderation:case_unknown"
+        )
     return reply(command, case_text(ctx, found, lang), "moderation:case")
 
 
-async def _modlog(command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str) -> Outcome:
+async def _modlog(
+    command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+) -> Outcome:
     cases = await ctx.tx.moderation.cases_of(_chat(command.address), target.key)
     if not cases:
-        return reply(command, ctx.t("moderation.modlog_none", lang, user=target.mention), "moderation:modlog")
+        return reply(
+            command, ctx.t("moderation.modlog_none", lang, user=target.mention), "moderation:modlog"
+        )
     lines = [ctx.t("moderation.modlog_title", lang, user=target.mention, count=len(cases))]
     for found in cases:
         state = " ✗" if found.revoked_at else ""
-        lines.append(f"#{found.number} {found.created_at:%Y-%m-%d} {found.action}{state} — {found.reason or '-'}")
+        lines.append(
+            f"#{found.number} {found.created_at:%Y-%m-%d} {found.action}{state}"
+            f" — {found.reason or '-'}"
+        )
     return reply(command, "\n".join(lines), "moderation:modlog")
 
 
@@ -420,7 +574,9 @@ def _history_run() -> Callable[[Command, Context], Awaitable[Outcome]]:
         lang = await _lang(command, ctx)
         target, rest, problem = await resolve_target(command, ctx)
         if problem is not None:
-            return reply(command, ctx.t(problem, lang, name=command.args[0]), "moderation:modlog_unknown")
+            return reply(
+                command, ctx.t(problem, lang, name=command.args[0]), "moderation:modlog_unknown"
+            )
         if target is None:
             return reply(command, ctx.t("moderation.modlog_usage", lang), "moderation:modlog_usage")
         return await _modlog(command, ctx, target, rest, lang)
@@ -442,41 +598,162 @@ DELETE = frozenset({Right.DELETE_MESSAGES})
 MANAGE = frozenset({Right.MANAGE_CHAT})
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("warn", about_someone("moderation.usage_warn", _sanction_command("warn")), "moderation.help_warn",
-                role=MOD, rights=RESTRICT, scope=Scope.GROUP, usage="@user [reason]"),
-    CommandSpec("unwarn", about_someone("moderation.usage_unwarn", _unwarn), "moderation.help_unwarn",
-                role=MOD, rights=RESTRICT, scope=Scope.GROUP, usage="@user"),
+    CommandSpec(
+        "warn",
+        about_someone("moderation.usage_warn", _sanction_command("warn")),
+        "moderation.help_warn",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user [reason]",
+    ),
+    CommandSpec(
+        "unwarn",
+        about_someone("moderation.usage_unwarn", _unwarn),
+        "moderation.help_unwarn",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user",
+    ),
     CommandSpec("warns", warns, "moderation.help_warns", scope=Scope.GROUP, usage="[@user]"),
-    CommandSpec("mute", about_someone("moderation.usage_mute", _sanction_command("mute", needs_duration=True)),
-                "moderation.help_mute", role=MOD, rights=RESTRICT, scope=Scope.GROUP,
-                usage="@user DURATION [reason]"),
-    CommandSpec("unmute", about_someone("moderation.usage_unmute", _lift_command("unmute")), "moderation.help_unmute",
-                role=MOD, rights=RESTRICT, scope=Scope.GROUP, usage="@user"),
-    CommandSpec("kick", about_someone("moderation.usage_kick", _sanction_command("kick")), "moderation.help_kick",
-                role=MOD, rights=BAN, scope=Scope.GROUP, usage="@user [reason]"),
-    CommandSpec("ban", about_someone("moderation.usage_ban", _sanction_command("ban", takes_duration=True)),
-                "moderation.help_ban", role=MOD, rights=BAN, scope=Scope.GROUP, usage="@user [DURATION] [reason]"),
-    CommandSpec("unban", about_someone("moderation.usage_unban", _lift_command("unban")), "moderation.help_unban",
-                role=MOD, rights=BAN, scope=Scope.GROUP, usage="@user|ID"),
-    CommandSpec("purge", purge, "moderation.help_purge", role=MOD, rights=DELETE, scope=Scope.GROUP, usage="N"),
+    CommandSpec(
+        "mute",
+        about_someone("moderation.usage_mute", _sanction_command("mute", needs_duration=True)),
+        "moderation.help_mute",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user DURATION [reason]",
+    ),
+    CommandSpec(
+        "unmute",
+        about_someone("moderation.usage_unmute", _lift_command("unmute")),
+        "moderation.help_unmute",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user",
+    ),
+    CommandSpec(
+        "kick",
+        about_someone("moderation.usage_kick", _sanction_command("kick")),
+        "moderation.help_kick",
+        role=MOD,
+        rights=BAN,
+        scope=Scope.GROUP,
+        usage="@user [reason]",
+    ),
+    CommandSpec(
+        "ban",
+        about_someone("moderation.usage_ban", _sanction_command("ban", takes_duration=True)),
+        "moderation.help_ban",
+        role=MOD,
+        rights=BAN,
+        scope=Scope.GROUP,
+        usage="@user [DURATION] [reason]",
+    ),
+    CommandSpec(
+        "unban",
+        about_someone("moderation.usage_unban", _lift_command("unban")),
+        "moderation.help_unban",
+        role=MOD,
+        rights=BAN,
+        scope=Scope.GROUP,
+        usage="@user|ID",
+    ),
+    CommandSpec(
+        "purge",
+        purge,
+        "moderation.help_purge",
+        role=MOD,
+        rights=DELETE,
+        scope=Scope.GROUP,
+        usage="N",
+    ),
     CommandSpec("rules", rules, "moderation.help_rules", scope=Scope.GROUP),
-    CommandSpec("setrules", setrules, "moderation.help_setrules", role=MOD, rights=MANAGE, scope=Scope.GROUP,
-                usage="TEXT|off"),
-    CommandSpec("filter", filter_words, "moderation.help_filter", role=MOD, rights=MANAGE, scope=Scope.GROUP,
-                usage="add|remove|allow|unallow|list WORDS"),
-    CommandSpec("settings", settings, "moderation.help_settings", role=MOD, rights=MANAGE, scope=Scope.GROUP,
-                usage="[NAME VALUE]", aliases=("modsettings",)),
-    CommandSpec("logchat", logchat, "moderation.help_logchat", role=MOD, rights=MANAGE, scope=Scope.GROUP,
-                usage="CHAT_ID|off"),
-    CommandSpec("case", case, "moderation.help_case", role=MOD, rights=RESTRICT, scope=Scope.GROUP, usage="N"),
-    CommandSpec("modlog", _history_run(), "moderation.help_modlog", role=MOD, rights=RESTRICT, scope=Scope.GROUP,
-                usage="@user", aliases=("cases",)),
+    CommandSpec(
+        "setrules",
+        setrules,
+        "moderation.help_setrules",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="TEXT|off",
+    ),
+    CommandSpec(
+        "filter",
+        filter_words,
+        "moderation.help_filter",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="add|remove|allow|unallow|list WORDS",
+    ),
+    CommandSpec(
+        "settings",
+        settings,
+        "moderation.help_settings",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="[NAME VALUE]",
+        aliases=("modsettings",),
+    ),
+    CommandSpec(
+        "logchat",
+        logchat,
+        "moderation.help_logchat",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="CHAT_ID|off",
+    ),
+    CommandSpec(
+        "case",
+        case,
+        "moderation.help_case",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="N",
+    ),
+    CommandSpec(
+        "modlog",
+        _history_run(),
+        "moderation.help_modlog",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user",
+        aliases=("cases",),
+    ),
     CommandSpec("report", report, "moderation.help_report", scope=Scope.GROUP),
-    CommandSpec("appeal", appeal, "moderation.help_appeal", scope=Scope.PRIVATE, usage="CASE [why]"),
-    CommandSpec("appeals", appeals.list_open, "moderation.help_appeals", role=MOD, rights=RESTRICT,
-                scope=Scope.GROUP),
-    CommandSpec("appealok", appeals.accept, "moderation.help_appealok", role=MOD, rights=RESTRICT,
-                usage="APPEAL [note]"),
-    CommandSpec("appealno", appeals.reject, "moderation.help_appealno", role=MOD, rights=RESTRICT,
-                usage="APPEAL reason"),
-)  # fmt: skip
+    CommandSpec(
+        "appeal", appeal, "moderation.help_appeal", scope=Scope.PRIVATE, usage="CASE [why]"
+    ),
+    CommandSpec(
+        "appeals",
+        appeals.list_open,
+        "moderation.help_appeals",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+    ),
+    CommandSpec(
+        "appealok",
+        appeals.accept,
+        "moderation.help_appealok",
+        role=MOD,
+        rights=RESTRICT,
+        usage="APPEAL [note]",
+    ),
+    CommandSpec(
+        "appealno",
+        appeals.reject,
+        "moderation.help_appealno",
+        role=MOD,
+        rights=RESTRICT,
+        usage="APPEAL reason",
+    ),
+)

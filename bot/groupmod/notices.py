@@ -58,18 +58,31 @@ def log_address(setup: ChatSetup, platform: str) -> Address | None:
 
 def case_text(ctx: Context, case: ModerationCase, lang: str, chat_title: str | None = None) -> str:
     """One case as moderators read it (log channel, `/case N`, appeals)."""
-    lines = [ctx.t("moderation.case_head", lang, number=case.number, action=case.action,
-                   user=f"{case.user_name or ''} ({case.user_key})".strip(),
-                   by=ctx.t("moderation.by_rules", lang) if case.moderator_key == "auto" else case.moderator_key,
-                   at=case.created_at.strftime("%Y-%m-%d %H:%M UTC"))]  # fmt: skip
+    lines = [
+        ctx.t(
+            "moderation.case_head",
+            lang,
+            number=case.number,
+            action=case.action,
+            user=f"{case.user_name or ''} ({case.user_key})".strip(),
+            by=ctx.t("moderation.by_rules", lang)
+            if case.moderator_key == "auto"
+            else case.moderator_key,
+            at=case.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    ]
     if chat_title:
         lines.append(ctx.t("moderation.case_chat", lang, chat=chat_title))
     if case.rule or case.reason:
-        lines.append(ctx.t("moderation.case_reason", lang, rule=case.rule or "-", reason=case.reason or "-"))
+        lines.append(
+            ctx.t("moderation.case_reason", lang, rule=case.rule or "-", reason=case.reason or "-")
+        )
     if case.evidence:
         lines.append(ctx.t("moderation.case_evidence", lang, evidence=case.evidence))
     if case.ends_at is not None:
-        lines.append(ctx.t("moderation.case_until", lang, until=case.ends_at.strftime("%Y-%m-%d %H:%M UTC")))
+        lines.append(
+            ctx.t("moderation.case_until", lang, until=case.ends_at.strftime("%Y-%m-%d %H:%M UTC"))
+        )
     if case.revoked_at is not None:
         lines.append(ctx.t("moderation.case_revoked", lang, by=case.revoked_by or "-"))
     if case.appeal_state != "none":
@@ -80,10 +93,14 @@ def case_text(ctx: Context, case: ModerationCase, lang: str, chat_title: str | N
 
 
 def log_posts(
-    ctx: Context, setup: ChatSetup, place: Address, cases: list[ModerationCase], notes: list[str],
+    ctx: Context,
+    setup: ChatSetup,
+    place: Address,
+    cases: list[ModerationCase],
+    notes: list[str],
     chat_title: str | None = None,
-) -> list[Action]:  # fmt: skip
-    """The cases (and notes such as a missing right) posted to the chat's log channel, if it has one."""
+) -> list[Action]:
+    """The cases (and notes such as a missing right) for the chat's log channel, if it has one."""
     target = log_address(setup, place.platform)
     if target is None or (not cases and not notes):
         return []
@@ -94,13 +111,17 @@ def log_posts(
     return [Send(address=target, text="\n\n".join(parts))]
 
 
-async def privately_reachable(ctx: Context, person: Person, wrote_privately: bool | None = None) -> bool:
+async def privately_reachable(
+    ctx: Context, person: Person, wrote_privately: bool | None = None
+) -> bool:
     """Whether a private message to `person` should arrive (else we post in the group).
 
     `wrote_privately` is what the caller already read (see `ModerationRepo.violator`)."""
     if person.platform == "discord":
         return True  # bots may DM server members unless they closed DMs (then: DeliveryFailed)
-    if person.platform == "telegram":  # only people who started the bot (blocked since: DeliveryFailed)
+    if (
+        person.platform == "telegram"
+    ):  # only people who started the bot (blocked since: DeliveryFailed)
         if wrote_privately is not None:
             return wrote_privately
         return await ctx.tx.conversations.get(f"{person.platform}:{person.user_id}") is not None
@@ -112,11 +133,19 @@ def group_notice(place: Address, person: Person, text: str) -> Send:
 
 
 async def tell_member(
-    ctx: Context, place: Address, person: Person, text: str, case: ModerationCase,
+    ctx: Context,
+    place: Address,
+    person: Person,
+    text: str,
+    case: ModerationCase,
     wrote_privately: bool | None = None,
-) -> Action:  # fmt: skip
+) -> Action:
     if await privately_reachable(ctx, person, wrote_privately):
-        return Send(address=Address(person.platform, person.user_id), text=text, ref=f"{NOTICE_REF}{case.platform}|{case.chat_id}|{case.number}")
+        return Send(
+            address=Address(person.platform, person.user_id),
+            text=text,
+            ref=f"{NOTICE_REF}{case.platform}|{case.chat_id}|{case.number}",
+        )
     return group_notice(place, person, text)
 
 
@@ -124,7 +153,11 @@ async def on_private_notice_failed(event: DeliveryFailed, ctx: Context) -> Outco
     """The member could not be told privately: tell them in the group instead."""
     platform, _, rest = (event.ref or "").removeprefix(NOTICE_REF).partition("|")
     chat_id, _, number = rest.rpartition("|")
-    case = await ctx.tx.moderation.case(Address(platform, chat_id), int(number)) if number.isdigit() else None
+    case = (
+        await ctx.tx.moderation.case(Address(platform, chat_id), int(number))
+        if number.isdigit()
+        else None
+    )
     if case is None or not event.text:
         return Outcome.done("moderation:notice_lost")
     platform, _, user_id = case.user_key.partition(":")
@@ -133,12 +166,24 @@ async def on_private_notice_failed(event: DeliveryFailed, ctx: Context) -> Outco
     return Outcome.done("moderation:notice_in_group", group_notice(place, person, event.text))
 
 
-def explain(ctx: Context, lang: str, kind: str, *, chat: str, reason: str, case: ModerationCase,
-            duration_text: str | None = None, warnings: int = 0, next_step: str | None = None) -> str:  # fmt: skip
+def explain(
+    ctx: Context,
+    lang: str,
+    kind: str,
+    *,
+    chat: str,
+    reason: str,
+    case: ModerationCase,
+    duration_text: str | None = None,
+    warnings: int = 0,
+    next_step: str | None = None,
+) -> str:
     """The short message to the member: what happened, which rule, how to appeal."""
     params = {"chat": chat, "reason": reason}
     if kind in ("mute", "ban"):
-        key = f"moderation.explain_{kind}" if duration_text else f"moderation.explain_{kind}_forever"
+        key = (
+            f"moderation.explain_{kind}" if duration_text else f"moderation.explain_{kind}_forever"
+        )
         line = ctx.t(key, lang, duration=duration_text or "", **params)
     elif kind == "warn":
         line = ctx.t("moderation.explain_warn", lang, count=warnings, **params)

@@ -41,7 +41,7 @@ class ChatSetup:
 
 
 class ModerationService:
-    """Per-process moderation state, injected through `Core.extras["moderation"]` (never a global)."""
+    """Per-process moderation state, injected as `Core.extras["moderation"]` (never a global)."""
 
     def __init__(
         self,
@@ -59,7 +59,7 @@ class ModerationService:
 
     @property
     def compiler(self) -> PolicyCompiler:
-        """Built on first use: loading the word lists takes a moment a Core that never sees a group skips."""
+        """Built on first use: a Core that never sees a group never loads the word lists."""
         if self._compiler is None:
             self._compiler = PolicyCompiler()
         return self._compiler
@@ -85,7 +85,9 @@ class ModerationService:
             try:
                 compiled = self.compiler.compile(from_dict(row.policy))
             except ValueError:
-                compiled = self.default_policy()  # a hand-edited row gone wrong: defaults, not a crash
+                compiled = (
+                    self.default_policy()
+                )  # a hand-edited row gone wrong: defaults, not a crash
         setup = ChatSetup(compiled, row.rules_text if row else None, row.version if row else 0, now)
         self._chats[key] = setup
         self._chats.move_to_end(key)
@@ -103,7 +105,7 @@ class ModerationService:
             self._judged.clear()
         self._judged[update_id] = verdict
 
-    def take_verdict(self, update_id: str) -> Verdict | None | Literal[False]:
+    def take_verdict(self, update_id: str) -> Verdict | Literal[False] | None:
         """The verdict reached ahead for this update (once), or False when there is none."""
         return self._judged.pop(update_id, False) if self._judged else False
 

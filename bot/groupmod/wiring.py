@@ -1,4 +1,4 @@
-"""What the moderation capability adds to `Core.extras`: its service and the handoff's abuse signal."""
+"""What moderation adds to `Core.extras`: its service and the handoff's abuse signal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.groupmod.service import ModerationService
 
 
 def moderation_extras(redis: Any | None = None) -> dict[str, Any]:
-    """`{"moderation": ..., "abuse_detector": ...}`; flood counters in Redis when a client is given."""
+    """`{"moderation": ..., "abuse_detector": ...}`; flood counters in Redis given a client."""
     recorder = RedisActivity(redis) if redis is not None else LocalActivity()
     service = ModerationService(recorder=recorder)
     return {"moderation": service, "abuse_detector": ServiceAbuseDetector(service)}

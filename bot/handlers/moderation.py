@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.events import ButtonPressed, ChatKind, Delivered, DeliveryFailed, Event, MemberJoined, Message, TimerFired
+from bot.actions import Unban, Unrestrict
+from bot.events import (
+    Address,
+    ButtonPressed,
+    ChatKind,
+    Delivered,
+    DeliveryFailed,
+    Event,
+    MemberJoined,
+    Message,
+    TimerFired,
+)
 from bot.groupmod import captcha
 from bot.groupmod.acts import BAN_END, MUTE_END, mute_expires_on_its_own
 from bot.groupmod.auto import check_message, judge
@@ -21,8 +32,6 @@ from bot.groupmod.notices import NOTICE_REF, on_private_notice_failed
 from bot.handlers.context import Context, Outcome
 from bot.handlers.registry import CommandSpec
 from bot.handoff.workspace import is_staff_chat
-from bot.actions import Unban, Unrestrict
-from bot.events import Address
 
 COMMANDS: tuple[CommandSpec, ...] = MODERATION_COMMANDS
 

@@ -14,18 +14,18 @@ from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address
-from bot.roles import Role
 from bot.moderation.durations import DurationError, parse_duration
+from bot.roles import Role
+from bot.storage.db import BufferedSession
 from bot.storage.models import (
     ChatModeration,
+    ConversationState,
     ModerationAppeal,
     ModerationCase,
     ModerationWarning,
-    ConversationState,
     PendingCaptcha,
     StaffRole,
 )
-from bot.storage.db import BufferedSession
 from bot.storage.sql import dialect_insert
 
 
@@ -47,7 +47,9 @@ class ModerationRepo:
         self._session = session
         self._next_case: dict[tuple[str, str], int] = {}
         self._warnings: dict[tuple[str, str, str], int] = {}
-        self._people: dict[str, tuple[bool, bool]] = {}  # person key -> (moderator, wrote privately)
+        self._people: dict[
+            str, tuple[bool, bool]
+        ] = {}  # person key -> (moderator, wrote privately)
 
     # ---- settings --------------------------------------------------------------------------
 
@@ -89,10 +91,17 @@ class ModerationRepo:
         if rules_text is not None or clear_rules:
             values["rules_text"] = rules_text
         row = {
-            "platform": address.platform, "chat_id": address.chat_id, "policy": {},
-            "dry_run": False, "log_chat": None, "rules_text": None, "captcha": False,
-            "captcha_seconds": 300, "version": 1, **values,
-        }  # fmt: skip
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "policy": {},
+            "dry_run": False,
+            "log_chat": None,
+            "rules_text": None,
+            "captcha": False,
+            "captcha_seconds": 300,
+            "version": 1,
+            **values,
+        }
         table = ChatModeration.__table__
         statement = dialect_insert(self._session, table).values(**row)
         statement = statement.on_conflict_do_update(
@@ -103,7 +112,9 @@ class ModerationRepo:
 
     # ---- cases -----------------------------------------------------------------------------
 
-    async def add_case(self, address: Address, now: datetime, number: int | None = None, **fields: Any) -> ModerationCase:
+    async def add_case(
+        self, address: Address, now: datetime, number: int | None = None, **fields: Any
+    ) -> ModerationCase:
         """Store a case numbered `number` (else the chat's next); returns it, detached, without id.
 
         The row is buffered, like transcript lines: a busy group's cases of one batch go in
@@ -115,15 +126,29 @@ class ModerationRepo:
         if number is None:
             number = self._next_case.get(chat)
         if number is None:
-            number = int((await self._session.execute(select(self._next_number(address)))).scalar_one())
+            number = int(
+                (await self._session.execute(select(self._next_number(address)))).scalar_one()
+            )
         self._next_case[chat] = max(self._next_case.get(chat, 0), number + 1)
         values: dict[str, Any] = {
-            "thread_id": address.thread_id, "dry_run": False, "parent_number": None, "rule": None,
-            "reason": None, "evidence": None, "message_id": None, "ends_at": None, "user_name": None,
-            "revoked_at": None, "revoked_by": None, **fields,
-            "platform": address.platform, "chat_id": address.chat_id, "number": number,
-            "created_at": now, "appeal_state": "none",
-        }  # fmt: skip
+            "thread_id": address.thread_id,
+            "dry_run": False,
+            "parent_number": None,
+            "rule": None,
+            "reason": None,
+            "evidence": None,
+            "message_id": None,
+            "ends_at": None,
+            "user_name": None,
+            "revoked_at": None,
+            "revoked_by": None,
+            **fields,
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "number": number,
+            "created_at": now,
+            "appeal_state": "none",
+        }
         sync_session = self._session.sync_session
         assert isinstance(sync_session, BufferedSession)
         sync_session.buffer_insert(ModerationCase.__table__, values)
@@ -140,7 +165,10 @@ class ModerationRepo:
         """
         return (
             select(func.coalesce(func.max(ModerationCase.number), 0) + 1)
-            .where(ModerationCase.platform == address.platform, ModerationCase.chat_id == address.chat_id)
+            .where(
+                ModerationCase.platform == address.platform,
+                ModerationCase.chat_id == address.chat_id,
+            )
             .scalar_subquery()
         )
 
@@ -171,20 +199,31 @@ class ModerationRepo:
         warnings = (
             select(literal("w"), w.platform, w.chat_id, w.user_key, func.count())
             .where(
-                or_(*[(w.platform == a.platform) & (w.chat_id == a.chat_id) & (w.user_key == k) for a, k in wanted]),
-                w.revoked_at.is_(None), or_(w.expires_at.is_(None), w.expires_at > now),
+                or_(
+                    *[
+                        (w.platform == a.platform) & (w.chat_id == a.chat_id) & (w.user_key == k)
+                        for a, k in wanted
+                    ]
+                ),
+                w.revoked_at.is_(None),
+                or_(w.expires_at.is_(None), w.expires_at > now),
             )
             .group_by(w.platform, w.chat_id, w.user_key)
-        )  # fmt: skip
+        )
         roles = (
             select(literal("r"), StaffRole.platform, StaffRole.user_id, literal(""), func.count())
             .where(
-                or_(*[(StaffRole.platform == k.partition(":")[0]) & (StaffRole.user_id == k.partition(":")[2])
-                      for k in people]),
+                or_(
+                    *[
+                        (StaffRole.platform == k.partition(":")[0])
+                        & (StaffRole.user_id == k.partition(":")[2])
+                        for k in people
+                    ]
+                ),
                 StaffRole.role.in_([Role.OWNER.value, Role.SUPERVISOR.value, Role.MODERATOR.value]),
             )
             .group_by(StaffRole.platform, StaffRole.user_id)
-        )  # fmt: skip
+        )
         private = select(
             literal("p"), ConversationState.chat_key, literal(""), literal(""), literal(1)
         ).where(ConversationState.chat_key.in_(people))
@@ -216,18 +255,33 @@ class ModerationRepo:
 
     async def _read_violator(self, address: Address, person_key: str, now: datetime) -> Violator:
         platform, _, user_id = person_key.partition(":")
-        warnings = select(func.count()).select_from(ModerationWarning).where(*self._active(address, person_key, now))
-        roles = select(func.count()).select_from(StaffRole).where(
-            StaffRole.platform == platform, StaffRole.user_id == user_id,
-            StaffRole.role.in_([Role.OWNER.value, Role.SUPERVISOR.value, Role.MODERATOR.value]),
-        )  # fmt: skip
-        private = select(func.count()).select_from(ConversationState).where(
-            ConversationState.chat_key == f"{platform}:{user_id}"
+        warnings = (
+            select(func.count())
+            .select_from(ModerationWarning)
+            .where(*self._active(address, person_key, now))
+        )
+        roles = (
+            select(func.count())
+            .select_from(StaffRole)
+            .where(
+                StaffRole.platform == platform,
+                StaffRole.user_id == user_id,
+                StaffRole.role.in_([Role.OWNER.value, Role.SUPERVISOR.value, Role.MODERATOR.value]),
+            )
+        )
+        private = (
+            select(func.count())
+            .select_from(ConversationState)
+            .where(ConversationState.chat_key == f"{platform}:{user_id}")
         )
         row = (
             await self._session.execute(
-                select(warnings.scalar_subquery(), roles.scalar_subquery(), private.scalar_subquery(),
-                       self._next_number(address))  # fmt: skip
+                select(
+                    warnings.scalar_subquery(),
+                    roles.scalar_subquery(),
+                    private.scalar_subquery(),
+                    self._next_number(address),
+                )
             )
         ).one()
         return Violator(int(row[0]), bool(row[1]), bool(row[2]), int(row[3]))
@@ -246,7 +300,9 @@ class ModerationRepo:
     async def case_by_id(self, case_id: int) -> ModerationCase | None:
         return await self._session.get(ModerationCase, case_id)
 
-    async def cases_of(self, address: Address, user_key: str, limit: int = 20) -> list[ModerationCase]:
+    async def cases_of(
+        self, address: Address, user_key: str, limit: int = 20
+    ) -> list[ModerationCase]:
         rows = await self._session.execute(
             select(ModerationCase)
             .where(
@@ -259,8 +315,10 @@ class ModerationRepo:
         )
         return list(rows.scalars())
 
-    async def cases_for_appeal(self, platform: str, user_key: str, number: int) -> list[ModerationCase]:
-        """The member's cases numbered `number` in any chat of the platform (an appeal names only a number)."""
+    async def cases_for_appeal(
+        self, platform: str, user_key: str, number: int
+    ) -> list[ModerationCase]:
+        """The member's cases numbered `number` in any chat of the platform."""
         rows = await self._session.execute(
             select(ModerationCase).where(
                 ModerationCase.platform == platform,
@@ -274,9 +332,10 @@ class ModerationRepo:
         """Ladder sanctions that a warning case brought."""
         rows = await self._session.execute(
             select(ModerationCase).where(
-                ModerationCase.platform == case.platform, ModerationCase.chat_id == case.chat_id,
+                ModerationCase.platform == case.platform,
+                ModerationCase.chat_id == case.chat_id,
                 ModerationCase.parent_number == case.number,
-            )  # fmt: skip
+            )
         )
         return list(rows.scalars())
 
@@ -289,7 +348,9 @@ class ModerationRepo:
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def open_appeals_in(self, chats: list[tuple[str, str]], limit: int = 20) -> list[tuple[ModerationAppeal, ModerationCase]]:
+    async def open_appeals_in(
+        self, chats: list[tuple[str, str]], limit: int = 20
+    ) -> list[tuple[ModerationAppeal, ModerationCase]]:
         """Open appeals on cases of these chats, oldest first."""
         if not chats:
             return []
@@ -311,13 +372,17 @@ class ModerationRepo:
 
     async def revoke_case(self, case: ModerationCase, now: datetime, by: str) -> None:
         await self._session.execute(
-            update(ModerationCase).where(ModerationCase.id == case.id).values(revoked_at=now, revoked_by=by)
+            update(ModerationCase)
+            .where(ModerationCase.id == case.id)
+            .values(revoked_at=now, revoked_by=by)
         )
         case.revoked_at = now
         case.revoked_by = by
 
-    async def latest_active(self, address: Address, user_key: str, kind: str) -> ModerationCase | None:
-        """The member's newest unrevoked `kind` case (`mute`, also `mute 1h`), to close it on /unmute."""
+    async def latest_active(
+        self, address: Address, user_key: str, kind: str
+    ) -> ModerationCase | None:
+        """The member's newest unrevoked `kind` case (`mute`, also `mute 1h`), closed on /unmute."""
         return (
             await self._session.execute(
                 select(ModerationCase)
@@ -337,7 +402,12 @@ class ModerationRepo:
     # ---- warnings --------------------------------------------------------------------------
 
     async def add_warning(
-        self, address: Address, user_key: str, case_number: int, now: datetime, expires_at: datetime | None
+        self,
+        address: Address,
+        user_key: str,
+        case_number: int,
+        now: datetime,
+        expires_at: datetime | None,
     ) -> None:
         """Buffered: written with the next statement or at commit (one executemany per batch)."""
         key = (address.platform, address.chat_id, user_key)
@@ -345,10 +415,18 @@ class ModerationRepo:
             self._warnings[key] += 1
         sync_session = self._session.sync_session
         assert isinstance(sync_session, BufferedSession)
-        sync_session.buffer_insert(ModerationWarning.__table__, {
-            "platform": address.platform, "chat_id": address.chat_id, "user_key": user_key,
-            "case_number": case_number, "given_at": now, "expires_at": expires_at, "revoked_at": None,
-        })  # fmt: skip
+        sync_session.buffer_insert(
+            ModerationWarning.__table__,
+            {
+                "platform": address.platform,
+                "chat_id": address.chat_id,
+                "user_key": user_key,
+                "case_number": case_number,
+                "given_at": now,
+                "expires_at": expires_at,
+                "revoked_at": None,
+            },
+        )
 
     def _active(self, address: Address, user_key: str, now: datetime) -> Any:
         return (
@@ -363,10 +441,16 @@ class ModerationRepo:
         known = self._warnings.get((address.platform, address.chat_id, user_key))
         if known is not None:
             return known
-        query = select(func.count()).select_from(ModerationWarning).where(*self._active(address, user_key, now))
+        query = (
+            select(func.count())
+            .select_from(ModerationWarning)
+            .where(*self._active(address, user_key, now))
+        )
         return int((await self._session.execute(query)).scalar_one())
 
-    async def revoke_latest_warning(self, address: Address, user_key: str, now: datetime) -> int | None:
+    async def revoke_latest_warning(
+        self, address: Address, user_key: str, now: datetime
+    ) -> int | None:
         """Revoke the newest active warning; returns the number of its case, None if none."""
         warning = (
             await self._session.execute(
@@ -388,9 +472,11 @@ class ModerationRepo:
         await self._session.execute(
             update(ModerationWarning)
             .where(
-                ModerationWarning.platform == case.platform, ModerationWarning.chat_id == case.chat_id,
-                ModerationWarning.case_number == case.number, ModerationWarning.revoked_at.is_(None),
-            )  # fmt: skip
+                ModerationWarning.platform == case.platform,
+                ModerationWarning.chat_id == case.chat_id,
+                ModerationWarning.case_number == case.number,
+                ModerationWarning.revoked_at.is_(None),
+            )
             .values(revoked_at=now)
         )
 
@@ -398,10 +484,14 @@ class ModerationRepo:
 
     async def appeal_of(self, case_id: int) -> ModerationAppeal | None:
         return (
-            await self._session.execute(select(ModerationAppeal).where(ModerationAppeal.case_id == case_id))
+            await self._session.execute(
+                select(ModerationAppeal).where(ModerationAppeal.case_id == case_id)
+            )
         ).scalar_one_or_none()
 
-    async def open_appeal(self, case: ModerationCase, user_key: str, text: str, now: datetime) -> ModerationAppeal:
+    async def open_appeal(
+        self, case: ModerationCase, user_key: str, text: str, now: datetime
+    ) -> ModerationAppeal:
         appeal = ModerationAppeal(
             case_id=case.id, user_key=user_key, state="open", text=text or None, created_at=now
         )
@@ -411,7 +501,13 @@ class ModerationRepo:
         return appeal
 
     async def decide_appeal(
-        self, appeal: ModerationAppeal, case: ModerationCase, state: str, by: str, reason: str, now: datetime
+        self,
+        appeal: ModerationAppeal,
+        case: ModerationCase,
+        state: str,
+        by: str,
+        reason: str,
+        now: datetime,
     ) -> None:
         appeal.state = state
         appeal.decided_by = by
@@ -422,9 +518,17 @@ class ModerationRepo:
 
     # ---- captchas --------------------------------------------------------------------------
 
-    async def add_captcha(self, address: Address, user_id: str, now: datetime, due_at: datetime) -> None:
-        values = {"platform": address.platform, "chat_id": address.chat_id, "user_id": user_id,
-                  "prompt_message_id": None, "created_at": now, "due_at": due_at}  # fmt: skip
+    async def add_captcha(
+        self, address: Address, user_id: str, now: datetime, due_at: datetime
+    ) -> None:
+        values = {
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "user_id": user_id,
+            "prompt_message_id": None,
+            "created_at": now,
+            "due_at": due_at,
+        }
         statement = dialect_insert(self._session, PendingCaptcha).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["platform", "chat_id", "user_id"],

@@ -40,7 +40,13 @@ GROUP = "-1005550001"
 LOG = "-1005559999"
 START = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 ADMIN_RIGHTS = frozenset(
-    {Right.ADMIN, Right.DELETE_MESSAGES, Right.RESTRICT_MEMBERS, Right.BAN_MEMBERS, Right.MANAGE_CHAT}
+    {
+        Right.ADMIN,
+        Right.DELETE_MESSAGES,
+        Right.RESTRICT_MEMBERS,
+        Right.BAN_MEMBERS,
+        Right.MANAGE_CHAT,
+    }
 )
 BOT_RIGHTS = ADMIN_RIGHTS
 
@@ -61,11 +67,18 @@ class Group:
     def address(self) -> Address:
         return Address(self.platform, self.chat)
 
-    def member(self, user: str = "42", name: str = "Budi", username: str | None = "budi",
-               language: str | None = "id") -> Person:
+    def member(
+        self,
+        user: str = "42",
+        name: str = "Budi",
+        username: str | None = "budi",
+        language: str | None = "id",
+    ) -> Person:
         return Person(self.platform, user, name=name, username=username, language=language)
 
-    def _common(self, update: int, sender: Person, rights: frozenset[Right] | None) -> dict[str, object]:
+    def _common(
+        self, update: int, sender: Person, rights: frozenset[Right] | None
+    ) -> dict[str, object]:
         return {
             "update_id": f"{self.platform}:grp:{self.chat}:{update}",
             "address": self.address,
@@ -77,51 +90,103 @@ class Group:
             "bot_rights": self.bot_rights,
         }
 
-    async def say(self, text: str, *, user: str = "42", name: str = "Budi", username: str | None = "budi",
-                  rights: frozenset[Right] | None = frozenset(), edited_id: str | None = None,
-                  language: str | None = "id", **fields: object) -> Reply:
+    async def say(
+        self,
+        text: str,
+        *,
+        user: str = "42",
+        name: str = "Budi",
+        username: str | None = "budi",
+        rights: frozenset[Right] | None = frozenset(),
+        edited_id: str | None = None,
+        language: str | None = "id",
+        **fields: object,
+    ) -> Reply:
         update = next(self._ids)
         sender = self.member(user, name, username, language)
-        return await self.bot.send_event(Message(
-            message_id=edited_id or str(update), text=text, edited=edited_id is not None,
-            **self._common(update, sender, rights), **fields,  # type: ignore[arg-type]
-        ))
+        return await self.bot.send_event(
+            Message(
+                message_id=edited_id or str(update),
+                text=text,
+                edited=edited_id is not None,
+                **self._common(update, sender, rights),
+                **fields,  # type: ignore[arg-type]
+            )
+        )
 
-    async def admin(self, name: str, *args: str, reply_to: MessageRef | None = None, target: Person | None = None,
-                    user: str = "7", rights: frozenset[Right] | None = ADMIN_RIGHTS, **fields: object) -> Reply:
+    async def admin(
+        self,
+        name: str,
+        *args: str,
+        reply_to: MessageRef | None = None,
+        target: Person | None = None,
+        user: str = "7",
+        rights: frozenset[Right] | None = ADMIN_RIGHTS,
+        **fields: object,
+    ) -> Reply:
         update = next(self._ids)
         sender = Person(self.platform, user, name="Admin", username="admin", language="en")
-        return await self.bot.send_event(Command(
-            name=name, args=args, message_id=str(update), reply_to=reply_to, target=target,
-            **self._common(update, sender, rights), **fields,  # type: ignore[arg-type]
-        ))
+        return await self.bot.send_event(
+            Command(
+                name=name,
+                args=args,
+                message_id=str(update),
+                reply_to=reply_to,
+                target=target,
+                **self._common(update, sender, rights),
+                **fields,  # type: ignore[arg-type]
+            )
+        )
 
-    async def private_command(self, name: str, *args: str, user: str = "42", language: str | None = "id") -> Reply:
+    async def private_command(
+        self, name: str, *args: str, user: str = "42", language: str | None = "id"
+    ) -> Reply:
         update = next(self._ids)
         sender = self.member(user, language=language)
-        return await self.bot.send_event(Command(
-            update_id=f"{self.platform}:dm:{update}", address=Address(self.platform, user), at=self.clock.now(),
-            sender=sender, chat_kind=ChatKind.PRIVATE, name=name, args=args,
-        ))
+        return await self.bot.send_event(
+            Command(
+                update_id=f"{self.platform}:dm:{update}",
+                address=Address(self.platform, user),
+                at=self.clock.now(),
+                sender=sender,
+                chat_kind=ChatKind.PRIVATE,
+                name=name,
+                args=args,
+            )
+        )
 
-    async def private_say(self, text: str, *, user: str = "42", language: str | None = "id") -> Reply:
+    async def private_say(
+        self, text: str, *, user: str = "42", language: str | None = "id"
+    ) -> Reply:
         update = next(self._ids)
-        return await self.bot.send_event(Message(
-            update_id=f"{self.platform}:dm:{update}", address=Address(self.platform, user), at=self.clock.now(),
-            sender=self.member(user, language=language), chat_kind=ChatKind.PRIVATE, message_id=str(update),
-            text=text,
-        ))
+        return await self.bot.send_event(
+            Message(
+                update_id=f"{self.platform}:dm:{update}",
+                address=Address(self.platform, user),
+                at=self.clock.now(),
+                sender=self.member(user, language=language),
+                chat_kind=ChatKind.PRIVATE,
+                message_id=str(update),
+                text=text,
+            )
+        )
 
     async def join(self, user: str = "77", name: str = "Baru") -> Reply:
         update = next(self._ids)
         member = Person(self.platform, user, name=name, username=None, language="en")
-        return await self.bot.send_event(MemberJoined(member=member, **self._common(update, member, None)))  # type: ignore[arg-type]
+        return await self.bot.send_event(
+            MemberJoined(member=member, **self._common(update, member, None))
+        )  # type: ignore[arg-type]
 
     async def press(self, data: str, *, user: str, message_id: str | None = None) -> Reply:
         update = next(self._ids)
-        return await self.bot.send_event(ButtonPressed(
-            data=data, message_id=message_id, **self._common(update, self.member(user), None),  # type: ignore[arg-type]
-        ))
+        return await self.bot.send_event(
+            ButtonPressed(
+                data=data,
+                message_id=message_id,
+                **self._common(update, self.member(user), None),  # type: ignore[arg-type]
+            )
+        )
 
     async def settings(self, *words: str) -> Reply:
         return await self.admin("settings", *words)
@@ -140,7 +205,11 @@ class Group:
 
     async def cases(self) -> list[ModerationCase]:
         async with self.bot.runtime.store.transaction() as tx:
-            return list((await tx.session.execute(select(ModerationCase).order_by(ModerationCase.id))).scalars())
+            return list(
+                (
+                    await tx.session.execute(select(ModerationCase).order_by(ModerationCase.id))
+                ).scalars()
+            )
 
     async def warnings(self) -> list[ModerationWarning]:
         async with self.bot.runtime.store.transaction() as tx:

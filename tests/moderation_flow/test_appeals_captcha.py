@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.actions import Delete, Kick, Restrict, Send, Unban, Unrestrict
 from tests.moderation_flow.conftest import GROUP, LOG, Group, of, texts_to
 
@@ -66,12 +64,17 @@ async def test_appeal_of_a_warning_revokes_it_and_the_mute_it_brought(group: Gro
     reply = await group.admin("appealok", "1")
     assert of(reply, Unrestrict)
     async with group.bot.runtime.store.transaction() as tx:
-        assert await tx.moderation.active_warnings(group.address, "telegram:42", group.clock.now()) == 2
+        assert (
+            await tx.moderation.active_warnings(group.address, "telegram:42", group.clock.now())
+            == 2
+        )
 
 
 async def test_appeal_errors_are_explained(group: Group) -> None:
     assert "/appeal NOMOR_KASUS" in (await group.private_command("appeal", user="42")).text
-    assert "tidak menemukan kasus #5" in (await group.private_command("appeal", "5", user="42")).text
+    assert (
+        "tidak menemukan kasus #5" in (await group.private_command("appeal", "5", user="42")).text
+    )
     in_group = await group.admin("appeal", "1")
     assert "private" in in_group.text.lower()
 

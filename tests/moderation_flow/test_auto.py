@@ -9,15 +9,19 @@ from bot.events import Right
 from tests.moderation_flow.conftest import ADMIN_RIGHTS, GROUP, LOG, Group, of, texts_to
 
 
-async def test_a_banned_word_is_deleted_and_its_sender_warned_with_the_rule_named(group: Group) -> None:
+async def test_a_banned_word_is_deleted_and_its_sender_warned_with_the_rule_named(
+    group: Group,
+) -> None:
     reply = await group.say("dasar anjing lo", user="42")
 
     (delete,) = of(reply, Delete)
     assert delete.address.chat_id == GROUP and delete.message_id == "100"
     (notice,) = of(reply, Send)
-    # Budi never wrote to the bot privately, so he is told in the group, and the notice deletes itself.
+    # Budi never wrote to the bot privately: he is told in the group, and the notice deletes itself.
     assert notice.address.chat_id == GROUP and notice.delete_after == 60
-    assert "@budi" in notice.text and "peringatan ke-1" in notice.text and "kata-kata" in notice.text
+    assert (
+        "@budi" in notice.text and "peringatan ke-1" in notice.text and "kata-kata" in notice.text
+    )
     assert "/appeal 1" in notice.text
     (case,) = await group.cases()
     assert (case.number, case.action, case.rule, case.moderator_key) == (1, "warn", "words", "auto")
@@ -59,7 +63,12 @@ async def test_warnings_expire_after_thirty_days(group: Group) -> None:
 
 
 async def test_scunthorpe_safe_words_and_clean_chat_are_left_alone(group: Group) -> None:
-    for text in ("anak anjing lucu sekali", "klasik banget", "assessment besok jam 9", "terima kasih kak"):
+    for text in (
+        "anak anjing lucu sekali",
+        "klasik banget",
+        "assessment besok jam 9",
+        "terima kasih kak",
+    ):
         reply = await group.say(text)
         assert reply.actions == [], text
     assert await group.cases() == []
@@ -124,3 +133,15 @@ async def test_cases_are_numbered_per_chat_and_posted_to_the_log_chat(group: Gro
 async def test_private_chats_are_never_moderated(group: Group) -> None:
     reply = await group.private_say("anjing kamu", user="42")
     assert of(reply, Delete) == [] and await group.cases() == []
+
+
+async def test_a_private_notice_that_fails_is_posted_in_the_group_instead(group: Group) -> None:
+    from bot.adapters.base import RecipientUnreachable
+
+    await group.private_say("halo", user="42")  # he started the bot once...
+    group.bot.adapters["telegram"].fail_in_chat["42"] = [
+        RecipientUnreachable("bot was blocked by the user")
+    ]
+    reply = await group.say("bangsat", user="42")  # ...but has blocked it since
+    notices = [a for a in of(reply, Send) if a.address.chat_id == GROUP]
+    assert len(notices) == 1 and "@budi" in notices[0].text and notices[0].delete_after == 60

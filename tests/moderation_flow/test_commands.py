@@ -117,8 +117,12 @@ async def test_purge_deletes_the_last_messages(group: Group) -> None:
 
 async def test_rules_and_setrules(group: Group) -> None:
     assert "no rules" in (await group.admin("rules")).text
-    assert "Rules saved" in (await group.admin("setrules", "1.", "Sopan.", "2.", "No", "spam.")).text
-    assert "1. Sopan. 2. No spam." in (await group.admin("rules", user="43", rights=frozenset())).text
+    assert (
+        "Rules saved" in (await group.admin("setrules", "1.", "Sopan.", "2.", "No", "spam.")).text
+    )
+    assert (
+        "1. Sopan. 2. No spam." in (await group.admin("rules", user="43", rights=frozenset())).text
+    )
 
 
 async def test_filter_add_list_and_allow(group: Group) -> None:
@@ -160,11 +164,18 @@ async def test_case_and_modlog(group: Group) -> None:
 
 
 async def test_report_goes_to_the_log_chat(group: Group) -> None:
-    without_log = await group.admin("report", reply_to=reply_to_budi(), user="43", rights=frozenset())
+    without_log = await group.admin(
+        "report", reply_to=reply_to_budi(), user="43", rights=frozenset()
+    )
     assert "no log channel" in without_log.text
     await group.admin("logchat", LOG)
-    reply = await group.admin("report", "penipu", reply_to=reply_to_budi("transfer ke 4111 1111 1111 1111"),
-                              user="43", rights=frozenset())
+    reply = await group.admin(
+        "report",
+        "penipu",
+        reply_to=reply_to_budi("transfer ke 4111 1111 1111 1111"),
+        user="43",
+        rights=frozenset(),
+    )
     assert "admins have been told" in texts_to(reply, GROUP)
     post = texts_to(reply, LOG)
     assert "Report from @admin" in post and "@budi" in post and "4111 1111 1111 1111" not in post

@@ -45,8 +45,8 @@ class ModerationCase(Base):
 
     `evidence` is masked (cards, phones, e-mails, NIK). `appeal_state` is none, open,
     accepted or rejected; a ladder sanction points at the warning case that caused it
-    (`parent_number`), so accepting an appeal undoes both. `revoked_at` is set when the act was undone (unban, an
-    accepted appeal, an unwarn).
+    (`parent_number`), so accepting an appeal undoes both. `revoked_at` is set when the
+    act was undone (unban, an accepted appeal, an unwarn).
     """
 
     __tablename__ = "moderation_cases"
@@ -60,7 +60,9 @@ class ModerationCase(Base):
     chat_id: Mapped[str] = mapped_column(String(128))
     thread_id: Mapped[str | None] = mapped_column(String(128))
     number: Mapped[int] = mapped_column(Integer)
-    parent_number: Mapped[int | None] = mapped_column(Integer)  # the warning case a ladder step came from
+    parent_number: Mapped[int | None] = mapped_column(
+        Integer
+    )  # the warning case a ladder step came from
     user_key: Mapped[str] = mapped_column(String(160))
     user_name: Mapped[str | None] = mapped_column(String(255))
     moderator_key: Mapped[str] = mapped_column(String(160))
