@@ -85,7 +85,7 @@ async def test_captcha_pass_lifts_the_restriction_and_deletes_the_prompt(group: 
     (restrict,) = of(joined, Restrict)
     assert restrict.user_id == "77" and restrict.until is not None
     (prompt,) = of(joined, Send)
-    assert prompt.buttons[0].label == "I'm human" and "3m" in prompt.text
+    assert prompt.buttons[0].label == "I'm human" and "5m" in prompt.text
     other = await group.press(prompt.buttons[0].data, user="78")
     assert other.actions == []
     passed = await group.press(prompt.buttons[0].data, user="77")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from bot.actions import Ban, Delete, Kick, Restrict, Send, Unban, Unrestrict
@@ -204,3 +205,19 @@ async def test_group_notice_deletes_itself_by_timer(group: Group) -> None:
     assert notice.delete_after == 60
     swept = await group.advance(seconds=61)
     assert [d.message_id for d in of(swept, Delete)]  # the bot's own notice, by its platform id
+
+
+async def test_a_settings_change_reaches_another_worker_after_revalidation(group_db: str) -> None:
+    from tests.moderation_flow.conftest import open_group
+
+    here, there = await open_group(group_db), await open_group(group_db)
+    there._ids = itertools.count(5000)  # update ids of the two workers' chats must not collide
+    try:
+        assert of(await there.say("anjing"), Delete)  # `there` has cached the defaults
+        await here.admin("filter", "allow", "anjing")
+        assert of(await here.say("anjing", user="43"), Delete) == []  # seen at once where changed
+        there.clock.advance(timedelta(seconds=31))
+        assert of(await there.say("anjing", user="44"), Delete) == []  # the version moved: reloaded
+    finally:
+        await here.bot.close()
+        await there.bot.close()
