@@ -26,6 +26,7 @@ from bot.batching import EventBatcher
 from bot.core import Core
 from bot.delivery import OutboxSender
 from bot.events import Event
+from bot.groupmod.wiring import moderation_extras
 from bot.sop.decide import thresholds_from
 from bot.ratelimit import InMemoryRateLimiter
 from bot.sop.knowledge import KnowledgeBase
@@ -90,7 +91,7 @@ class Runtime:
         if result is not None and not result.ok:
             await database.dispose()
             raise SopLoadError(result.problems)
-        core = Core(store=store, library=library, clock=clock, settings=settings)
+        core = Core(store=store, library=library, clock=clock, settings=settings, extras=moderation_extras())
         return cls(settings, clock, database, store, library, core)
 
     async def close(self) -> None:
@@ -145,6 +146,7 @@ async def serve(
     redis = shared_redis.connect(settings.redis_url) if settings.redis_url else None
     if redis is not None:
         runtime.core.extras["redis"] = redis
+        runtime.core.extras.update(moderation_extras(redis))  # flood counters shared by the workers
     commands = command_catalog(runtime.core.commands.specs, runtime.core.texts, settings.support.languages)
     adapters: list[Adapter] = build_adapters(settings, runtime.clock, store=runtime.store, commands=commands)
     receiving = [a for a in adapters if slot.index == 0 or not _polls(a, settings)]

@@ -19,8 +19,8 @@ from bot.actions import Action, Send
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import ChatKind, Command, Event, TimerFired
-from bot.handlers import COMMANDS, build_pipeline
-from bot.handlers.context import Context, Handler, Outcome
+from bot.handlers import COMMANDS, PREPARERS, build_pipeline
+from bot.handlers.context import Context, Handler, Outcome, Preparer
 from bot.handlers.registry import CommandTable
 from bot.handoff.privacy import purge_expired as purge_expired_transcripts
 from bot.i18n import Translator
@@ -47,6 +47,7 @@ class Core:
         commands: CommandTable | None = None,
         pipeline: tuple[Handler, ...] | None = None,
         extras: dict[str, Any] | None = None,
+        preparers: tuple[Preparer, ...] | None = None,
     ) -> None:
         self.store = store
         self.library = library
@@ -55,6 +56,7 @@ class Core:
         self.texts = texts or Translator.load(default_language=settings.default_language)
         self.commands = commands or CommandTable(COMMANDS)
         self.pipeline = pipeline or build_pipeline(self.commands)
+        self.preparers = PREPARERS if preparers is None else preparers
         self.extras = extras or {}
         privacy = settings.privacy
         self.mask = Masker(privacy.mask_cards, privacy.mask_phones, privacy.mask_emails, privacy.mask_nik)
@@ -82,6 +84,8 @@ class Core:
                 fresh = await tx.dedupe.first_time_many([event.update_id for event in events], now)
                 await self._remember([event for event in events if event.update_id in fresh], tx)
                 await tx.prefetch([event for event in events if event.update_id in fresh])
+                for prepare in self.preparers:
+                    await prepare([event for event in events if event.update_id in fresh], self.context(tx))
                 outcomes: list[tuple[str, list[Action]]] = []
                 for event in events:
                     if event.update_id not in fresh:

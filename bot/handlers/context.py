@@ -7,7 +7,7 @@ and a short label for the log line.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -80,3 +80,4 @@ class Outcome:
 
 
 Handler = Callable[[Event, Context], Awaitable[Outcome | None]]
+Preparer = Callable[[Sequence[Event], Context], Awaitable[None]]

@@ -131,7 +131,7 @@ class ModerationPolicy:
     dry_run: bool = False
     log_chat: str | None = None
     captcha: bool = False
-    captcha_timeout: timedelta = timedelta(minutes=3)
+    captcha_timeout: timedelta = timedelta(minutes=5)
     exempt_admins: bool = True
     exempt_bots: bool = True
 

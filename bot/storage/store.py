@@ -19,6 +19,7 @@ from bot.storage.chats import ChatRepo
 from bot.storage.conversations import ConversationRepo, TranscriptRepo
 from bot.storage.db import BufferedSession, Database
 from bot.storage.dedupe import DedupeRepo
+from bot.storage.moderation import ModerationRepo
 from bot.storage.deliveries import DeliveryStatusRepo
 from bot.storage.outbox import OutboxRepo
 from bot.storage.people import PeopleRepo, RoleRepo
@@ -47,6 +48,7 @@ class Tx:
         self.whatsapp = WhatsAppContactRepo(session)
         self.tickets = TicketRepo(session)
         self.agents = AgentRepo(session)
+        self.moderation = ModerationRepo(session)
         self.privacy = PrivacyRepo(session, self.forget_cached)
 
 

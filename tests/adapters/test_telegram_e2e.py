@@ -284,3 +284,27 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_settings(live: Live, f
     async with live.store.transaction() as tx:
         settings = await tx.chats.settings(Address("telegram", GROUP))
     assert settings == {"moderation": {"links": "block"}}
+
+
+async def test_a_banned_word_in_a_group_reaches_telegram_as_delete_and_restrict(
+    live: Live, fake_telegram: FakeTelegram
+) -> None:
+    """Moderation end to end: three insults from a member → deleteMessage each time, and
+    restrictChatMember at the third (the default ladder), through the real adapter."""
+    from telegram import Update
+
+    group_admins(fake_telegram)
+    live.adapter._sink = live.sink
+    for number in range(3):
+        update = {"update_id": 732000000 + number, "message": {
+            "message_id": 4000 + number, "date": 1767603900 + number,
+            "chat": {"id": int(GROUP), "type": "supergroup", "title": "Toko"},
+            "from": {"id": 7011122233, "is_bot": False, "first_name": "Promo", "language_code": "id"},
+            "text": "dasar bangsat"}}  # fmt: skip
+        await live.adapter.handle_update(Update.de_json(update, live.adapter.bot))
+    await live.deliver()
+    deleted = [int(call["message_id"]) for call in fake_telegram.called("deleteMessage")]
+    assert deleted == [4000, 4001, 4002]
+    (restricted,) = fake_telegram.called("restrictChatMember")
+    assert int(restricted["user_id"]) == 7011122233 and restricted.get("until_date")
+    assert any("peringatan ke-1" in text for text in fake_telegram.sent_texts)

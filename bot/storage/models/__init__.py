@@ -5,15 +5,27 @@ from bot.storage.models.base import Base
 from bot.storage.models.core import Chat, OutboxItem, PersonRecord, ProcessedUpdate, StaffRole, Timer
 from bot.storage.models.sop import SharedState, SopDraft, SopGap
 from bot.storage.models.handoff import AgentStatusChange, StaffMessage, Ticket, TicketEvent
+from bot.storage.models.moderation import (
+    ChatModeration,
+    ModerationAppeal,
+    ModerationCase,
+    ModerationWarning,
+    PendingCaptcha,
+)
 from bot.storage.models.support import ConversationState, TranscriptLine
 
 __all__ = [
     "AgentStatusChange",
     "Base",
     "Chat",
+    "ChatModeration",
     "ConversationState",
     "DeliveryStatusRecord",
+    "ModerationAppeal",
+    "ModerationCase",
+    "ModerationWarning",
     "OutboxItem",
+    "PendingCaptcha",
     "PersonRecord",
     "ProcessedUpdate",
     "SharedState",

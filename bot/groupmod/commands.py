@@ -1,0 +1,759 @@
+"""Moderators' commands: warn, mute, kick, ban and their undoing, purge, rules, filters,
+settings, the log channel, cases and history, reports, appeals.
+
+Who may run each is declared in `COMMANDS` (a bot role, or the platform rights that
+permit it in a group); the registry refuses everyone else with the reason. A body
+checks what only it can know: whom the command is about, whether that person ranks
+above the sender, and whether the bot itself holds the right the act needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.actions import Action, Delete, Send
+from bot.events import Address, Command, Person, Right
+from bot.groupmod import appeals
+from bot.groupmod.acts import Sanction, lacks, lift, missing_right_text, punish
+from bot.groupmod.notices import (
+    case_text,
+    duration_text,
+    explain,
+    log_address,
+    log_posts,
+    member_language,
+    privately_reachable,
+    staff_language,
+)
+from bot.groupmod.service import ChatSetup, ModerationService
+from bot.handlers.context import Context, Outcome
+from bot.handlers.registry import CommandSpec, Scope
+from bot.moderation.durations import DURATION_EXAMPLES, DurationError, parse_duration
+from bot.moderation.policy import ModerationPolicy, to_dict
+from bot.moderation.settings import SettingError, apply_setting, apply_setting_text, describe
+from bot.roles import Role
+
+MAX_PURGE = 100
+MAX_RULES = 3500
+
+
+def service_of(ctx: Context) -> ModerationService:
+    service = ctx.extras.get("moderation")
+    if service is None:  # a Core built by hand without extras: give it its own, once
+        service = ctx.extras["moderation"] = ModerationService()
+    return service
+
+
+def _chat(address: Address) -> Address:
+    return Address(address.platform, address.chat_id)
+
+
+def reply(command: Command, text: str, label: str, *more: Action) -> Outcome:
+    return Outcome.done(label, Send(address=command.address, text=text), *more)
+
+
+async def _lang(command: Command, ctx: Context) -> str:
+    return await ctx.language_of(command.sender)
+
+
+async def _setup(command: Command, ctx: Context) -> ChatSetup:
+    return await service_of(ctx).setup(ctx.tx, _chat(command.address), ctx.now)
+
+
+# ---- whom a command is about ----------------------------------------------------------------
+
+
+async def resolve_target(
+    command: Command, ctx: Context
+) -> tuple[Person | None, tuple[str, ...], str | None]:
+    """The person, the remaining arguments, and an error key when a named person is unknown.
+
+    In order: the adapter's target (a reply, a mention, a slash-command option), the author
+    of the replied-to message, `@username` of someone the bot has met, a numeric id.
+    """
+    args = command.args
+    if command.target is not None:
+        return command.target, args, None
+    if command.reply_to is not None and command.reply_to.sender is not None:
+        return command.reply_to.sender, args, None
+    if not args:
+        return None, args, None
+    first = args[0]
+    platform = command.address.platform
+    if first.startswith("@") and len(first) > 1:
+        record = await ctx.tx.people.find_by_username(platform, first[1:])
+        if record is None:
+            return None, args[1:], "moderation.unknown_user"
+        return (
+            Person(platform, record.user_id, name=record.name or "", username=record.username),
+            args[1:],
+            None,
+        )
+    if first.lstrip("-").isdigit():
+        record = await ctx.tx.people.get(platform, first)
+        name = record.name or "" if record else ""
+        username = record.username if record else None
+        return Person(platform, first, name=name, username=username), args[1:], None
+    return None, args, None
+
+
+def _protected(command: Command, target: Person) -> str | None:
+    """Why the sender may not act on `target` here, as a catalogue key (None: they may)."""
+    if command.sender is not None and target.key == command.sender.key:
+        return "moderation.not_yourself"
+    if command.target_outranks_sender:
+        return "moderation.target_outranks"
+    if (
+        command.target is not None
+        and command.target_rights
+        and Right.ADMIN in command.target_rights
+    ):
+        return "moderation.target_is_admin"
+    return None
+
+
+Body = Callable[[Command, Context, Person, tuple[str, ...], str], Awaitable[Outcome]]
+
+
+def about_someone(usage_key: str, body: Body) -> Callable[[Command, Context], Awaitable[Outcome]]:
+    """Wrap a body that needs a target: find it, refuse the protected, pass the rest on."""
+
+    async def run(command: Command, ctx: Context) -> Outcome:
+        lang = await _lang(command, ctx)
+        target, rest, problem = await resolve_target(command, ctx)
+        if problem is not None:
+            return reply(
+                command,
+                ctx.t(problem, lang, name=command.args[0]),
+                f"moderation:{command.name}_unknown",
+            )
+        if target is None:
+            return reply(command, ctx.t(usage_key, lang), f"moderation:{command.name}_usage")
+        protected = _protected(command, target)
+        if protected is not None:
+            return reply(
+                command,
+                ctx.t(protected, lang, user=target.mention),
+                f"moderation:{command.name}_refused",
+            )
+        return await body(command, ctx, target, rest, lang)
+
+    return run
+
+
+def _split_duration(rest: tuple[str, ...]) -> tuple[timedelta | None, tuple[str, ...], str | None]:
+    """A leading duration (`1h`, `2d`) and the rest; an error text for one that is not."""
+    if not rest:
+        return None, rest, None
+    first = rest[0]
+    if not first[:1].isdigit():
+        return None, rest, None
+    try:
+        return parse_duration(first), rest[1:], None
+    except DurationError as error:
+        return None, rest, str(error)
+
+
+# ---- sanctions ------------------------------------------------------------------------------
+
+
+async def _announce(
+    command: Command,
+    ctx: Context,
+    setup: ChatSetup,
+    target: Person,
+    sanction: Sanction,
+    reason: str,
+    lang: str,
+) -> Outcome:
+    """The reply in the chat, the member told privately when they cannot see it, the log post."""
+    if sanction.case is None:
+        return reply(command, "\n".join(sanction.notes), f"moderation:{sanction.kind}_not_done")
+    case = sanction.case
+    lines = [_done_line(ctx, lang, sanction, target, reason)]
+    escalation = sanction.escalation
+    if escalation is not None:
+        lines.append(
+            _done_line(
+                ctx,
+                lang,
+                escalation,
+                target,
+                ctx.t("moderation.ladder_reason", lang, count=sanction.warnings),
+            )
+        )
+    lines += sanction.notes + (escalation.notes if escalation else [])
+    if sanction.kind in ("warn", "mute", "ban", "kick"):
+        lines.append(ctx.t("moderation.explain_appeal", lang, case=case.number))
+    actions: list[Action] = [Send(address=command.address, text="\n".join(lines))]
+    actions += sanction.all_actions
+    if sanction.kind in ("ban", "kick") and await privately_reachable(ctx, target):
+        member_lang = await member_language(ctx, target)
+        text = explain(
+            ctx,
+            member_lang,
+            sanction.kind,
+            chat=command.chat_title or command.address.chat_id,
+            reason=reason or "-",
+            case=case,
+            duration_text=duration_text(case),
+        )
+        actions.append(Send(address=Address(target.platform, target.user_id), text=text))
+    cases = [case] + ([escalation.case] if escalation and escalation.case else [])
+    actions += log_posts(ctx, setup, command.address, cases, [], command.chat_title)
+    return Outcome.done(f"moderation:{sanction.kind}", *actions)
+
+
+def _done_line(ctx: Context, lang: str, sanction: Sanction, target: Person, reason: str) -> str:
+    assert sanction.case is not None
+    params = {"user": target.mention, "case": sanction.case.number, "reason": reason or "-"}
+    if sanction.kind == "warn":
+        return ctx.t("moderation.done_warn", lang, count=sanction.warnings, **params)
+    if sanction.kind in ("mute", "ban"):
+        length = duration_text(sanction.case)
+        if length:
+            return ctx.t(f"moderation.done_{sanction.kind}", lang, duration=length, **params)
+        return ctx.t(f"moderation.done_{sanction.kind}_forever", lang, **params)
+    return ctx.t(f"moderation.done_{sanction.kind}", lang, **params)
+
+
+def _sanction_command(
+    kind: str, *, needs_duration: bool = False, takes_duration: bool = False
+) -> Body:
+    async def body(
+        command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+    ) -> Outcome:
+        duration = None
+        if needs_duration or takes_duration:
+            duration, rest, problem = _split_duration(rest)
+            if problem is not None or (needs_duration and duration is None):
+                text = ctx.t(
+                    "moderation.bad_duration",
+                    lang,
+                    got=rest[0] if rest else "-",
+                    examples=DURATION_EXAMPLES,
+                )
+                return reply(command, text, f"moderation:{kind}_duration")
+        assert command.sender is not None
+        setup = await _setup(command, ctx)
+        reason = " ".join(rest)
+        sanction = await punish(
+            ctx,
+            setup,
+            command.address,
+            target,
+            kind,
+            duration=duration,
+            reason=reason,
+            by=command.sender.key,
+            bot_rights=command.bot_rights,
+            lang=lang,
+        )
+        return await _announce(command, ctx, setup, target, sanction, reason, lang)
+
+    return body
+
+
+def _lift_command(kind: str) -> Body:
+    async def body(
+        command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+    ) -> Outcome:
+        assert command.sender is not None
+        setup = await _setup(command, ctx)
+        sanction = await lift(
+            ctx,
+            command.address,
+            target,
+            kind,
+            by=command.sender.key,
+            reason=" ".join(rest),
+            bot_rights=command.bot_rights,
+            lang=lang,
+        )
+        if sanction.case is None:
+            return reply(command, "\n".join(sanction.notes), f"moderation:{kind}_not_done")
+        text = ctx.t(
+            f"moderation.done_{kind}", lang, user=target.mention, case=sanction.case.number
+        )
+        posts = log_posts(ctx, setup, command.address, [sanction.case], [], command.chat_title)
+        return reply(command, text, f"moderation:{kind}", *sanction.actions, *posts)
+
+    return body
+
+
+async def _unwarn(
+    command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+) -> Outcome:
+    assert command.sender is not None
+    chat = _chat(command.address)
+    warned_in = await ctx.tx.moderation.revoke_latest_warning(chat, target.key, ctx.now)
+    if warned_in is None:
+        return reply(
+            command,
+            ctx.t("moderation.unwarn_none", lang, user=target.mention),
+            "moderation:unwarn_none",
+        )
+    left = await ctx.tx.moderation.active_warnings(chat, target.key, ctx.now)
+    case = await ctx.tx.moderation.add_case(
+        chat,
+        ctx.now,
+        thread_id=command.address.thread_id,
+        user_key=target.key,
+        user_name=target.mention,
+        moderator_key=command.sender.key,
+        rule=None,
+        reason=ctx.mask(" ".join(rest)) or None,
+        evidence=None,
+        action="unwarn",
+        ends_at=None,
+    )
+    setup = await _setup(command, ctx)
+    posts = log_posts(ctx, setup, command.address, [case], [], command.chat_title)
+    text = ctx.t("moderation.done_unwarn", lang, user=target.mention, count=left, case=case.number)
+    return reply(command, text, "moderation:unwarn", *posts)
+
+
+async def warns(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    target, _, problem = await resolve_target(command, ctx)
+    if problem is not None:
+        return reply(
+            command, ctx.t(problem, lang, name=command.args[0]), "moderation:warns_unknown"
+        )
+    target = target or command.sender
+    assert target is not None
+    setup = await _setup(command, ctx)
+    count = await ctx.tx.moderation.active_warnings(_chat(command.address), target.key, ctx.now)
+    policy = setup.policy
+    steps = ", ".join(str(step) for step in policy.warn_ladder) or "-"
+    text = ctx.t("moderation.warns", lang, user=target.mention, count=count, ladder=steps)
+    return reply(command, text, "moderation:warns")
+
+
+# ---- messages -------------------------------------------------------------------------------
+
+
+async def purge(command: Command, ctx: Context) -> Outcome:
+    """Delete the last N messages (Telegram numbers messages in order; elsewhere: not possible)."""
+    lang = await _lang(command, ctx)
+    missing = lacks(command.bot_rights, "purge")
+    if missing is not None:
+        return reply(
+            command, missing_right_text(ctx, missing, "purge", lang), "moderation:purge_no_right"
+        )
+    newest = command.message_id
+    if command.address.platform != "telegram" or newest is None or not newest.isdigit():
+        return reply(
+            command, ctx.t("moderation.purge_unsupported", lang), "moderation:purge_unsupported"
+        )
+    top = int(newest)
+    if command.reply_to is not None and command.reply_to.message_id.isdigit():
+        bottom = int(command.reply_to.message_id)
+    elif command.args and command.args[0].isdigit() and 1 <= int(command.args[0]) <= MAX_PURGE:
+        bottom = top - int(command.args[0])
+    else:
+        return reply(
+            command, ctx.t("moderation.purge_usage", lang, most=MAX_PURGE), "moderation:purge_usage"
+        )
+    bottom = max(bottom, top - MAX_PURGE, 1)
+    chat = command.address
+    deletes = [
+        Delete(address=chat, message_id=str(number)) for number in range(top, bottom - 1, -1)
+    ]
+    note = Send(
+        address=chat, text=ctx.t("moderation.purged", lang, count=len(deletes) - 1), delete_after=10
+    )
+    return Outcome.done("moderation:purge", *deletes, note)
+
+
+async def report(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    if command.reply_to is None:
+        return reply(command, ctx.t("moderation.report_usage", lang), "moderation:report_usage")
+    assert command.sender is not None
+    setup = await _setup(command, ctx)
+    target = log_address(setup, command.address.platform)
+    if target is None:
+        return reply(command, ctx.t("moderation.report_no_log", lang), "moderation:report_no_log")
+    staff = staff_language(ctx)
+    reported = command.reply_to.sender
+    text = ctx.t(
+        "moderation.report_post",
+        staff,
+        reporter=command.sender.mention,
+        user=reported.mention if reported else "?",
+        chat=command.chat_title or command.address.chat_id,
+        message=command.reply_to.message_id,
+        text=ctx.mask(command.reply_to.text)[:500] or "-",
+        note=ctx.mask(command.arg_text)[:300] or "-",
+    )
+    return reply(
+        command,
+        ctx.t("moderation.report_sent", lang),
+        "moderation:report",
+        Send(address=target, text=text),
+    )
+
+
+# ---- rules, filters, settings, log channel --------------------------------------------------
+
+
+async def _save(command: Command, ctx: Context, policy: ModerationPolicy) -> None:
+    assert command.sender is not None
+    chat = _chat(command.address)
+    await ctx.tx.moderation.save_settings(chat, ctx.now, command.sender.key, policy=to_dict(policy))
+    service_of(ctx).forget(chat)
+
+
+async def rules(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    setup = await _setup(command, ctx)
+    if not setup.rules_text:
+        return reply(command, ctx.t("moderation.rules_none", lang), "moderation:rules")
+    return reply(
+        command, ctx.t("moderation.rules_title", lang) + "\n" + setup.rules_text, "moderation:rules"
+    )
+
+
+async def setrules(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    text = command.arg_text.strip() or (command.reply_to.text.strip() if command.reply_to else "")
+    if not text:
+        return reply(command, ctx.t("moderation.setrules_usage", lang), "moderation:setrules_usage")
+    if len(text) > MAX_RULES:
+        return reply(
+            command,
+            ctx.t("moderation.setrules_too_long", lang, most=MAX_RULES),
+            "moderation:setrules_long",
+        )
+    assert command.sender is not None
+    chat = _chat(command.address)
+    if text.lower() in ("off", "clear", "hapus", "-"):
+        await ctx.tx.moderation.save_settings(chat, ctx.now, command.sender.key, clear_rules=True)
+        service_of(ctx).forget(chat)
+        return reply(command, ctx.t("moderation.rules_cleared", lang), "moderation:setrules")
+    await ctx.tx.moderation.save_settings(chat, ctx.now, command.sender.key, rules_text=text)
+    service_of(ctx).forget(chat)
+    return reply(command, ctx.t("moderation.rules_saved", lang), "moderation:setrules")
+
+
+_FILTER_KEYS = {
+    "add": "words.add",
+    "remove": "words.remove",
+    "allow": "words.allow",
+    "unallow": "words.unallow",
+    "tambah": "words.add",
+    "hapus": "words.remove",
+    "izinkan": "words.allow",
+}
+
+
+async def filter_words(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    setup = await _setup(command, ctx)
+    words = setup.policy.words
+    verb = command.args[0].lower() if command.args else "list"
+    if verb in ("list", "daftar"):
+        text = ctx.t(
+            "moderation.filter_list",
+            lang,
+            added=", ".join(words.add) or "-",
+            removed=", ".join(words.remove) or "-",
+            allowed=", ".join(words.allow) or "-",
+            categories=", ".join(sorted(words.categories)) or "-",
+        )
+        return reply(command, text, "moderation:filter_list")
+    key = _FILTER_KEYS.get(verb)
+    if key is None or len(command.args) < 2:
+        return reply(command, ctx.t("moderation.filter_usage", lang), "moderation:filter_usage")
+    try:
+        policy = apply_setting(setup.policy, key, " ".join(command.args[1:]))
+    except SettingError as error:
+        return reply(command, error.text(lang), "moderation:filter_error")
+    await _save(command, ctx, policy)
+    return reply(
+        command,
+        ctx.t(f"moderation.filter_{key.split('.')[1]}", lang, words=" ".join(command.args[1:])),
+        "moderation:filter",
+    )
+
+
+async def settings(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    setup = await _setup(command, ctx)
+    if not command.args:
+        return reply(command, describe(setup.policy, lang), "moderation:settings")
+    try:
+        policy = apply_setting_text(setup.policy, command.arg_text)
+    except SettingError as error:
+        return reply(command, error.text(lang), "moderation:settings_error")
+    await _save(command, ctx, policy)
+    return reply(
+        command,
+        ctx.t("moderation.settings_saved", lang) + "\n\n" + describe(policy, lang),
+        "moderation:settings_changed",
+    )
+
+
+async def logchat(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    setup = await _setup(command, ctx)
+    if not command.args:
+        current = setup.policy.log_chat or ctx.t("moderation.none", lang)
+        return reply(
+            command, ctx.t("moderation.logchat_show", lang, chat=current), "moderation:logchat"
+        )
+    try:
+        policy = apply_setting(setup.policy, "log", command.args[0])
+    except SettingError as error:
+        return reply(command, error.text(lang), "moderation:logchat_error")
+    await _save(command, ctx, policy)
+    if policy.log_chat is None:
+        return reply(command, ctx.t("moderation.logchat_cleared", lang), "moderation:logchat")
+    new_setup = dataclasses.replace(
+        setup, compiled=dataclasses.replace(setup.compiled, policy=policy)
+    )
+    target = log_address(new_setup, command.address.platform)
+    assert target is not None
+    hello = Send(
+        address=target,
+        text=ctx.t(
+            "moderation.logchat_hello",
+            staff_language(ctx),
+            chat=command.chat_title or command.address.chat_id,
+        ),
+    )
+    return reply(
+        command,
+        ctx.t("moderation.logchat_set", lang, chat=policy.log_chat),
+        "moderation:logchat",
+        hello,
+    )
+
+
+# ---- cases ----------------------------------------------------------------------------------
+
+
+async def case(command: Command, ctx: Context) -> Outcome:
+    lang = await _lang(command, ctx)
+    number = appeals.parse_number(command.args[0]) if command.args else None
+    if number is None:
+        return reply(command, ctx.t("moderation.case_usage", lang), "moderation:case_usage")
+    found = await ctx.tx.moderation.case(_chat(command.address), number)
+    if found is None:
+        return reply(
+            command, ctx.t("moderation.case_unknown", lang, case=number), "moderation:case_unknown"
+        )
+    return reply(command, case_text(ctx, found, lang), "moderation:case")
+
+
+async def _modlog(
+    command: Command, ctx: Context, target: Person, rest: tuple[str, ...], lang: str
+) -> Outcome:
+    cases = await ctx.tx.moderation.cases_of(_chat(command.address), target.key)
+    if not cases:
+        return reply(
+            command, ctx.t("moderation.modlog_none", lang, user=target.mention), "moderation:modlog"
+        )
+    lines = [ctx.t("moderation.modlog_title", lang, user=target.mention, count=len(cases))]
+    for found in cases:
+        state = " ✗" if found.revoked_at else ""
+        lines.append(
+            f"#{found.number} {found.created_at:%Y-%m-%d} {found.action}{state}"
+            f" — {found.reason or '-'}"
+        )
+    return reply(command, "\n".join(lines), "moderation:modlog")
+
+
+def _history_run() -> Callable[[Command, Context], Awaitable[Outcome]]:
+    """`/modlog` may look at an admin's history too, so no protection check here."""
+
+    async def run(command: Command, ctx: Context) -> Outcome:
+        lang = await _lang(command, ctx)
+        target, rest, problem = await resolve_target(command, ctx)
+        if problem is not None:
+            return reply(
+                command, ctx.t(problem, lang, name=command.args[0]), "moderation:modlog_unknown"
+            )
+        if target is None:
+            return reply(command, ctx.t("moderation.modlog_usage", lang), "moderation:modlog_usage")
+        return await _modlog(command, ctx, target, rest, lang)
+
+    return run
+
+
+# ---- appeals --------------------------------------------------------------------------------
+
+
+async def appeal(command: Command, ctx: Context) -> Outcome:
+    return await appeals.appeal(command, ctx, service_of(ctx))
+
+
+MOD = Role.MODERATOR
+RESTRICT = frozenset({Right.RESTRICT_MEMBERS})
+BAN = frozenset({Right.BAN_MEMBERS})
+DELETE = frozenset({Right.DELETE_MESSAGES})
+MANAGE = frozenset({Right.MANAGE_CHAT})
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "warn",
+        about_someone("moderation.usage_warn", _sanction_command("warn")),
+        "moderation.help_warn",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user [reason]",
+    ),
+    CommandSpec(
+        "unwarn",
+        about_someone("moderation.usage_unwarn", _unwarn),
+        "moderation.help_unwarn",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user",
+    ),
+    CommandSpec("warns", warns, "moderation.help_warns", scope=Scope.GROUP, usage="[@user]"),
+    CommandSpec(
+        "mute",
+        about_someone("moderation.usage_mute", _sanction_command("mute", needs_duration=True)),
+        "moderation.help_mute",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user DURATION [reason]",
+    ),
+    CommandSpec(
+        "unmute",
+        about_someone("moderation.usage_unmute", _lift_command("unmute")),
+        "moderation.help_unmute",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user",
+    ),
+    CommandSpec(
+        "kick",
+        about_someone("moderation.usage_kick", _sanction_command("kick")),
+        "moderation.help_kick",
+        role=MOD,
+        rights=BAN,
+        scope=Scope.GROUP,
+        usage="@user [reason]",
+    ),
+    CommandSpec(
+        "ban",
+        about_someone("moderation.usage_ban", _sanction_command("ban", takes_duration=True)),
+        "moderation.help_ban",
+        role=MOD,
+        rights=BAN,
+        scope=Scope.GROUP,
+        usage="@user [DURATION] [reason]",
+    ),
+    CommandSpec(
+        "unban",
+        about_someone("moderation.usage_unban", _lift_command("unban")),
+        "moderation.help_unban",
+        role=MOD,
+        rights=BAN,
+        scope=Scope.GROUP,
+        usage="@user|ID",
+    ),
+    CommandSpec(
+        "purge",
+        purge,
+        "moderation.help_purge",
+        role=MOD,
+        rights=DELETE,
+        scope=Scope.GROUP,
+        usage="N",
+    ),
+    CommandSpec("rules", rules, "moderation.help_rules", scope=Scope.GROUP),
+    CommandSpec(
+        "setrules",
+        setrules,
+        "moderation.help_setrules",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="TEXT|off",
+    ),
+    CommandSpec(
+        "filter",
+        filter_words,
+        "moderation.help_filter",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="add|remove|allow|unallow|list WORDS",
+    ),
+    CommandSpec(
+        "settings",
+        settings,
+        "moderation.help_settings",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="[NAME VALUE]",
+        aliases=("modsettings",),
+    ),
+    CommandSpec(
+        "logchat",
+        logchat,
+        "moderation.help_logchat",
+        role=MOD,
+        rights=MANAGE,
+        scope=Scope.GROUP,
+        usage="CHAT_ID|off",
+    ),
+    CommandSpec(
+        "case",
+        case,
+        "moderation.help_case",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="N",
+    ),
+    CommandSpec(
+        "modlog",
+        _history_run(),
+        "moderation.help_modlog",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+        usage="@user",
+        aliases=("cases",),
+    ),
+    CommandSpec("report", report, "moderation.help_report", scope=Scope.GROUP),
+    CommandSpec(
+        "appeal", appeal, "moderation.help_appeal", scope=Scope.PRIVATE, usage="CASE [why]"
+    ),
+    CommandSpec(
+        "appeals",
+        appeals.list_open,
+        "moderation.help_appeals",
+        role=MOD,
+        rights=RESTRICT,
+        scope=Scope.GROUP,
+    ),
+    CommandSpec(
+        "appealok",
+        appeals.accept,
+        "moderation.help_appealok",
+        role=MOD,
+        rights=RESTRICT,
+        usage="APPEAL [note]",
+    ),
+    CommandSpec(
+        "appealno",
+        appeals.reject,
+        "moderation.help_appealno",
+        role=MOD,
+        rights=RESTRICT,
+        usage="APPEAL reason",
+    ),
+)
