@@ -10,12 +10,19 @@ saya belum mendapat pesanan?". Both must reduce to the same few terms
    batalin -> batal, nyariin -> cari), accepted only when the result is a known
    Indonesian root;
 2. stopwords of both languages (kept: negations and question words);
-3. stems (`stemming.py`).
+3. stems (`stemming.py`);
+4. one term per translation pair (`data/bridge_id_en.tsv`: cancel -> batal,
+   payment -> bayar): customers mix languages ("mau cancel pesanan", "refund
+   sy blm masuk") and an SOP question in one language should meet the same
+   words in the other. Applied to the SOP and the message alike, so a pair
+   simply becomes one word; on English-only text it changes nothing but the
+   few English synonyms a line groups (buy, purchase).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -37,6 +44,16 @@ class Analyzer:
     # word -> standard spelling; a memo of a pure function, bounded, so building a
     # 10,000-entry index analyses each distinct word once
     _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # stem -> the stem that stands for its translation group (see `bridge_stems`)
+    _bridge: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._bridge.update(bridge_stems(self.lexicon.bridges, self.stemmer))
+
+    @property
+    def bridge(self) -> Mapping[str, str]:
+        """Stem -> the term it becomes (its translation group's Indonesian stem)."""
+        return self._bridge
 
     def standard(self, word: str) -> tuple[str, ...]:
         """One word in standard spelling (memoised `standardise`)."""
@@ -79,8 +96,9 @@ class Analyzer:
         """Stemmed content words, in order, repeats kept."""
         stopwords = self.lexicon.stopwords
         requests = self.lexicon.request_words
+        bridge = self._bridge
         stems = (self.stemmer.stem(w) for w in self.standard_words(text) if w not in stopwords)
-        return [stem for stem in stems if stem not in requests]
+        return [bridge.get(stem, stem) for stem in stems if stem not in requests]
 
     def is_vague(self, terms: list[str]) -> bool:
         """Terms that name no topic: nothing left but question words ("gimana ini kak?")."""
@@ -169,6 +187,29 @@ def _unprefixed(word: str, *, with_suffix: bool) -> list[str]:
     elif with_suffix and word.startswith("m") and len(word) > 2 and word[1] in _VOWELS:
         out.append("p" + word[1:])
     return out
+
+
+def bridge_stems(bridges: Mapping[str, tuple[str, ...]], stemmer: WordStemmer) -> dict[str, str]:
+    """Stem of each English word -> stem of its Indonesian translation.
+
+    Stems, not words, so one line covers every inflection on both sides
+    (cancel, cancelled, cancellation; batal, dibatalkan, pembatalan).
+    """
+    mapping: dict[str, str] = {}
+    for indonesian, english in bridges.items():
+        target = stemmer.stem(indonesian)
+        for word in english:
+            stem = stemmer.stem(word)
+            if stem == target:
+                continue
+            if mapping.get(stem, target) != target:
+                raise ValueError(f"bridge: '{word}' joins both '{mapping[stem]}' and '{target}'")
+            mapping[stem] = target
+    targets = set(mapping.values())
+    clash = targets & set(mapping)
+    if clash:
+        raise ValueError(f"bridge: {sorted(clash)} both stand for a group and join another")
+    return mapping
 
 
 @cache

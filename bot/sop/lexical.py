@@ -184,8 +184,11 @@ class LexicalIndex:
         self._has_questions = np.diff(np.asarray(question_start)) > 0
         self._question_starts = np.minimum(starts, max(self.question_count - 1, 0))
 
+        # Typo candidates: index terms, and the stems that the translation bridge turns
+        # into index terms ("shiping" is one letter from "shipping", whose term is "kirim").
         self._by_initial: dict[str, list[str]] = {}
-        for known in vocabulary:
+        spellings = [*vocabulary, *(s for s, t in analyzer.bridge.items() if t in vocabulary)]
+        for known in spellings:
             if "_" not in known and known.isalpha() and len(known) >= 3:
                 self._by_initial.setdefault(known[0], []).append(known)
         self._corrections: dict[str, str | None] = {}
@@ -233,7 +236,7 @@ class LexicalIndex:
                 term, candidates, scorer=Levenshtein.distance, score_cutoff=limit
             )
             if found is not None:
-                corrected = str(found[0])
+                corrected = self.analyzer.bridge.get(str(found[0]), str(found[0]))
         if len(self._corrections) > 100_000:
             self._corrections.clear()
         self._corrections[term] = corrected

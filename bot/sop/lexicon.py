@@ -28,6 +28,9 @@ class Lexicon:
     # "help", "mau tanya": asking for help without saying about what (also in stopwords)
     request_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()  # "gimana", "how": kept in retrieval
+    # Indonesian word -> English words naming the same thing ("batal" -> ("cancel",)):
+    # `Analyzer` makes each such group one retrieval term
+    bridges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # derived in __post_init__, for speed: every word some list spells this way, and the
     # first words of phrases
     known: frozenset[str] = frozenset()
@@ -99,7 +102,20 @@ def default_lexicon() -> Lexicon:
         phrases=MappingProxyType(read_phrases("phrases.tsv")),
         request_words=frozenset(_lines("request_words.txt")),
         question_words=frozenset(_lines("question_words.txt")),
+        bridges=MappingProxyType(read_bridges("bridge_id_en.tsv")),
     )
+
+
+def read_bridges(name: str) -> dict[str, tuple[str, ...]]:
+    """`indonesian english...` lines: the words of a line are translations of each other."""
+    bridges: dict[str, tuple[str, ...]] = {}
+    for indonesian, english in _pairs(name):
+        if not english:
+            raise ValueError(f"{name}: '{indonesian}' has no English word")
+        if indonesian in bridges:
+            raise ValueError(f"{name}: '{indonesian}' is listed twice")
+        bridges[indonesian] = tuple(english)
+    return bridges
 
 
 def read_phrases(name: str) -> dict[tuple[str, str], str]:

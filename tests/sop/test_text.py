@@ -63,3 +63,32 @@ def test_negations_and_question_words_are_not_stopwords() -> None:
 def test_colloquial_lexicon_has_no_word_mapping_to_itself() -> None:
     for informal, standard in default_lexicon().colloquial.items():
         assert standard != (informal,), informal
+
+
+def test_a_word_and_its_translation_become_one_term() -> None:
+    analyzer = default_analyzer()
+    assert analyzer.terms("mau cancel pesanan") == analyzer.terms("mau batalkan pesanan")
+    assert analyzer.terms("payment failed") == analyzer.terms("pembayaran gagal")
+    assert analyzer.terms("I want to buy") == analyzer.terms("I want to purchase")
+
+
+def test_the_bridge_never_chains_or_joins_two_groups() -> None:
+    analyzer = default_analyzer()
+    bridge = analyzer.bridge
+    assert bridge  # the shipped list is read
+    assert not set(bridge.values()) & set(bridge)
+
+
+def test_a_misspelt_english_word_still_finds_its_bridged_term() -> None:
+    from bot.sop.lexical import LexicalIndex
+    from bot.sop.model import SopEntry
+
+    entry = SopEntry(
+        id="ship",
+        title="Pengiriman",
+        questions={"en": ("how long does shipping take",), "id": ("berapa lama pengiriman",)},
+        answers={"en": "x", "id": "x"},
+    )
+    index = LexicalIndex([entry], default_analyzer())
+    query = index.query_terms("shiping")  # stem "shipe", one letter from "ship"
+    assert list(query.words) == [index.vocabulary["kirim"]] and not query.unknown_weight
