@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,10 @@ log = logging.getLogger("bot.core")
 
 DEDUPE_RETENTION = timedelta(days=7)
 _PERSON_REFRESH = timedelta(minutes=10)
+# People and chats remembered as stored: beyond this the least recently stored are
+# forgotten (and written again when next seen). Large enough that a busy community
+# bot (100,000 members over 10,000 groups) does not forget whom it saw a minute ago.
+_SEEN_LIMIT = 400_000
 
 
 class Core:
@@ -61,7 +66,7 @@ class Core:
         privacy = settings.privacy
         self.mask = Masker(privacy.mask_cards, privacy.mask_phones, privacy.mask_emails, privacy.mask_nik)
         # Per-process memo of people and chats already stored, to spare a write per group message.
-        self._seen: dict[str, tuple[tuple[object, ...], float]] = {}
+        self._seen: OrderedDict[str, tuple[tuple[object, ...], float]] = OrderedDict()
 
     async def handle(self, event: Event) -> list[Action]:
         return await self._process(event)
@@ -205,9 +210,10 @@ class Core:
         seen = self._seen.get(key)
         if seen is not None and seen[0] == fingerprint and moment - seen[1] < _PERSON_REFRESH.total_seconds():
             return False
-        if len(self._seen) > 100_000:
-            self._seen.clear()
         self._seen[key] = (fingerprint, moment)
+        self._seen.move_to_end(key)
+        if len(self._seen) > _SEEN_LIMIT:
+            self._seen.popitem(last=False)
         return True
 
     async def _apologise(self, event: Event) -> list[Action]:
