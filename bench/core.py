@@ -221,7 +221,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BOT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--scenario", choices=["group", "support", "all"], default="all")
-    parser.add_argument("--messages", type=int, default=0, help="measured events (default 40,000 group / 6,000 support)")
+    parser.add_argument(
+        "--messages", type=int, default=0, help="measured events (default 40,000 group / 6,000 support)"
+    )
     parser.add_argument("--warmup", type=int, default=2_000)
     parser.add_argument("--chats", type=int, default=1_000)
     parser.add_argument("--users", type=int, default=10_000)

@@ -90,7 +90,10 @@ def whatsapp_delivery(index: int, phone: str, text: str) -> dict[str, Any]:
     }
 
 
-def build_load(messages: int, duplicates: float, seed: int) -> tuple[list[tuple[str, bytes, dict[str, str]]], dict[str, set[str]]]:
+Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
+
+
+def build_load(messages: int, duplicates: float, seed: int) -> tuple[list[Request], dict[str, set[str]]]:
     """The requests to post (path, body, headers), and the chats that must get a reply, per platform."""
     rng = random.Random(seed)
     requests: list[tuple[str, bytes, dict[str, str]]] = []
@@ -173,7 +176,9 @@ async def replies(telegram: str, graph: str) -> dict[str, dict[str, int]]:
         }
 
 
-async def kill_one_worker(supervisor: subprocess.Popen[bytes], when: asyncio.Event, database_url: str) -> dict[str, Any]:
+async def kill_one_worker(
+    supervisor: subprocess.Popen[bytes], when: asyncio.Event, database_url: str
+) -> dict[str, Any]:
     """SIGKILL one worker; also count the outbox rows whose platform call was in flight right then.
 
     Those are the only rows a kill can double: the platform may have taken the message

@@ -15,28 +15,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import shared_redis
 from bot.actions import Action
 from bot.adapters.base import Adapter, EventSink
 from bot.adapters.commands import command_catalog
 from bot.adapters.registry import build_adapters
+from bot.batching import EventBatcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot import shared_redis
-from bot.batching import EventBatcher
 from bot.core import Core
 from bot.delivery import OutboxSender
 from bot.events import Event
 from bot.groupmod.wiring import moderation_extras
-from bot.sop.decide import thresholds_from
 from bot.ratelimit import InMemoryRateLimiter
+from bot.sop.decide import thresholds_from
 from bot.sop.knowledge import KnowledgeBase
 from bot.sop.library import SopLibrary
 from bot.sop.loader import SopProblem
 from bot.sop.model import SopEntry
+from bot.sop_sync import sync_library
 from bot.storage import Database, Store
 from bot.storage.migrate import upgrade
 from bot.workers import WorkerSlot, listening_socket, settings_for
-from bot.sop_sync import sync_library
 
 log = logging.getLogger("bot.app")
 
@@ -129,7 +129,7 @@ async def serve(
     settings: Settings,
     stop: asyncio.Event | None = None,
     clock: Clock | None = None,
-    slot: WorkerSlot = WorkerSlot(),
+    slot: WorkerSlot = WorkerSlot(),  # noqa: B008 (frozen)
 ) -> None:
     """Run the bot (or one worker of several) until `stop` is set or SIGINT/SIGTERM arrives."""
     from bot.web import Server, build_app

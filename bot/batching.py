@@ -41,8 +41,8 @@ class EventBatcher:
 
     async def close(self) -> None:
         """Finish what is queued, then stop the worker."""
-        while not self._queue.empty():
-            await asyncio.sleep(0.01)
+        if self._worker is not None and not self._worker.done():
+            await self._queue.join()
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -59,7 +59,9 @@ class EventBatcher:
                 for item in batch:
                     if not item.done.done():
                         item.done.set_exception(exc)
+                    self._queue.task_done()
                 continue
             for item, actions in zip(batch, results, strict=True):
                 if not item.done.done():
                     item.done.set_result(actions)
+                self._queue.task_done()

@@ -14,7 +14,10 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 # +62 / 62 / 0 followed by 8-13 digits, with optional spaces or dashes; also other +CC numbers.
-_PHONE = re.compile(r"(?<![\w+])(?:\+?62|0)[ -]?8\d{1,3}(?:[ -]?\d{2,5}){2,4}(?!\d)|\+\d{1,3}(?:[ -]?\d{2,5}){2,5}(?!\d)")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+?62|0)[ -]?8\d{1,3}(?:[ -]?\d{2,5}){2,4}(?!\d)"  # Indonesian mobiles
+    r"|\+\d{1,3}(?:[ -]?\d{2,5}){2,5}(?!\d)"  # any number in international form
+)
 
 
 def _luhn_ok(digits: str) -> bool:

@@ -35,7 +35,9 @@ def test_chat_uses_the_same_database_across_sessions(tmp_path: Path) -> None:
 def test_a_broken_sop_is_reported_with_file_and_line(tmp_path: Path) -> None:
     sop = tmp_path / "sop"
     sop.mkdir()
-    (sop / "bad.yaml").write_text("entries:\n  - id: x\n    title: X\n    questions: {id: [a], en: [b]}\n    answer: {id: '', en: b}\n")
+    (sop / "bad.yaml").write_text(
+        "entries:\n  - id: x\n    title: X\n    questions: {id: [a], en: [b]}\n    answer: {id: '', en: b}\n"
+    )
     result = run_cli("chat", stdin="halo\n", env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
                                                    "BOT_SUPPORT__SOP_DIR": str(sop)})
     assert result.returncode == 2

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.actions import Send
 from bot.config import Settings
 from bot.events import Address, ChatKind, Message, Person
 from bot.handlers.context import Context, Outcome

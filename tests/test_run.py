@@ -84,7 +84,9 @@ class SlowAdapter:
         return []
 
 
-async def test_shutdown_finishes_work_in_flight_and_delivers_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_shutdown_finishes_work_in_flight_and_delivers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     adapter = SlowAdapter()
     monkeypatch.setattr(app_module, "build_adapters", lambda settings, clock, **_: [adapter])
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", http={"enabled": False})

@@ -41,7 +41,8 @@ async def test_a_call_is_taken_in_every_bucket_or_in_none(redis_client: Any) -> 
     # The refused call did not use up a slot of the overall bucket.
     free_chat = Bucket("telegram:2", Rate(1, 60.0))
     for _ in range(29):
-        assert await limiter.acquire((overall, free_chat if _ == 0 else Bucket(f"telegram:x{_}", Rate(1, 60.0))), 0.0) == 0.0
+        chat = free_chat if _ == 0 else Bucket(f"telegram:x{_}", Rate(1, 60.0))
+        assert await limiter.acquire((overall, chat), 0.0) == 0.0
 
 
 async def test_the_in_memory_limiter_agrees_on_the_same_buckets() -> None:

@@ -272,7 +272,9 @@ class WhatsAppAdapter:
         if template is None:
             raise OutsideWindow(f"not sent: {why}; no template is configured (whatsapp.out_of_window_template)")
         await self._post(template_payload(action.address.chat_id, template, self.config.template_language))
-        raise OutsideWindow(f"not sent: {why}; sent the template {template!r} instead", substitute=f"template:{template}")
+        raise OutsideWindow(
+            f"not sent: {why}; sent the template {template!r} instead", substitute=f"template:{template}"
+        )
 
     async def _post(self, payload: dict[str, Any]) -> str:
         """One message to the Graph API; returns its wamid or raises what the sender should do."""

@@ -37,7 +37,10 @@ def grant(person: PersonArg, role: RoleArg, config: ConfigOption = None) -> None
     wanted = _role(role)
     settings = settings_from(config, quiet=True)
     added = run_async(
-        with_store(settings.database_url, lambda tx: tx.roles.grant(platform, user_id, wanted, SystemClock().now(), "cli"))
+        with_store(
+            settings.database_url,
+            lambda tx: tx.roles.grant(platform, user_id, wanted, SystemClock().now(), "cli"),
+        )
     )
     typer.echo(f"{person} is {wanted.value}" + ("" if added else " (already)"))
 

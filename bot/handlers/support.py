@@ -69,10 +69,10 @@ async def _act_on(
         return await _answer(decision.entry, language, event, ctx, conversation)
     if decision.kind is DecisionKind.CLARIFY and decision.options:
         conversation.pending_options = [entry.id for entry in decision.options]
-        buttons = tuple(
-            Button(_option_label(entry, language), f"{CHOICE_PREFIX}{entry.id}")
-            for entry in decision.options
-        ) + (Button(ctx.t("support.none_of_these", language), NONE_OF_THESE),)
+        buttons = (
+            *(Button(_option_label(entry, language), f"{CHOICE_PREFIX}{entry.id}") for entry in decision.options),
+            Button(ctx.t("support.none_of_these", language), NONE_OF_THESE),
+        )
         text = ctx.t("support.clarify", language)
         return Outcome.done("clarify", await reply(event, ctx, text, buttons=buttons))
     return await _not_covered(event, ctx, conversation, language)

@@ -31,7 +31,7 @@ class ChatRepo:
             index_elements=["platform", "chat_id"],
             set_={"title": func.coalesce(statement.excluded.title, table.c.title)},
         )
-        rows = {
+        rows: dict[tuple[str, str], dict[str, Any]] = {
             (address.platform, address.chat_id): {
                 "platform": address.platform,
                 "chat_id": address.chat_id,

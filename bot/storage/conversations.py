@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import BufferedSession
@@ -83,7 +83,7 @@ class TranscriptRepo:
         }
         sync_session = self._session.sync_session
         assert isinstance(sync_session, BufferedSession)
-        sync_session.buffer_insert(TranscriptLine.__table__, row)
+        sync_session.buffer_insert(cast(Table, TranscriptLine.__table__), row)
 
     async def recent(self, chat_key: str, limit: int = 10) -> list[TranscriptLine]:
         rows = await self._session.execute(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import Table, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address
@@ -151,7 +151,7 @@ class ModerationRepo:
         }
         sync_session = self._session.sync_session
         assert isinstance(sync_session, BufferedSession)
-        sync_session.buffer_insert(ModerationCase.__table__, values)
+        sync_session.buffer_insert(cast(Table, ModerationCase.__table__), values)
         return ModerationCase(**values)
 
     @staticmethod
@@ -416,7 +416,7 @@ class ModerationRepo:
         sync_session = self._session.sync_session
         assert isinstance(sync_session, BufferedSession)
         sync_session.buffer_insert(
-            ModerationWarning.__table__,
+            cast(Table, ModerationWarning.__table__),
             {
                 "platform": address.platform,
                 "chat_id": address.chat_id,

@@ -9,7 +9,6 @@ address and comment. Delivered outbox rows carry message text, so they go too.
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass
 from datetime import datetime
 

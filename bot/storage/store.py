@@ -14,17 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.events import ChatKind, Event
-
 from bot.storage.chats import ChatRepo
 from bot.storage.conversations import ConversationRepo, TranscriptRepo
 from bot.storage.db import BufferedSession, Database
 from bot.storage.dedupe import DedupeRepo
-from bot.storage.moderation import ModerationRepo
 from bot.storage.deliveries import DeliveryStatusRepo
+from bot.storage.moderation import ModerationRepo
 from bot.storage.outbox import OutboxRepo
 from bot.storage.people import PeopleRepo, RoleRepo
-from bot.storage.sop import SopRepo
 from bot.storage.privacy import PrivacyRepo
+from bot.storage.sop import SopRepo
 from bot.storage.tickets import AgentRepo, TicketRepo
 from bot.storage.timers import TimerRepo
 from bot.storage.whatsapp import WhatsAppContactRepo

@@ -97,7 +97,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_tickets_customer_status', ['customer_key', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_opened_at'), ['opened_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_resolved_at'), ['resolved_at'], unique=False)
-        batch_op.create_index('ix_tickets_staff_thread', ['staff_platform', 'staff_chat_id', 'staff_thread_id'], unique=False)
+        batch_op.create_index(
+            'ix_tickets_staff_thread', ['staff_platform', 'staff_chat_id', 'staff_thread_id'], unique=False
+        )
         batch_op.create_index(batch_op.f('ix_tickets_status'), ['status'], unique=False)
 
     # ### end Alembic commands ###

@@ -75,12 +75,16 @@ async def test_a_long_reply_is_split_under_the_limit_with_buttons_on_the_last_pa
     assert result.message_id == "500"
 
 
-async def test_emoji_count_twice_towards_telegrams_limit(telegram: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+async def test_emoji_count_twice_towards_telegrams_limit(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
     await telegram.execute(Send(address=Address("telegram", CUSTOMER), text="🙏" * 3000))
     assert [len(text) for text in fake_telegram.sent_texts] == [2048, 952]
 
 
-async def test_a_reply_in_a_forum_topic_goes_to_that_topic(telegram: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+async def test_a_reply_in_a_forum_topic_goes_to_that_topic(
+    telegram: TelegramAdapter, fake_telegram: FakeTelegram
+) -> None:
     await telegram.execute(Send(address=Address("telegram", "-1001555000111", "77"), text="Tiket dibuka"))
     (sent,) = fake_telegram.called("sendMessage")
     assert (sent["chat_id"], sent["message_thread_id"]) == ("-1001555000111", "77")

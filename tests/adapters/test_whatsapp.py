@@ -201,7 +201,9 @@ async def test_outside_the_24_hour_window_the_template_goes_and_the_agent_is_tol
     assert (row.status, row.failure_reason) == ("failed", "outside_window")
 
 
-async def test_without_a_template_nothing_is_sent_outside_the_window(graph: FakeGraph, sqlite_database_url: str) -> None:
+async def test_without_a_template_nothing_is_sent_outside_the_window(
+    graph: FakeGraph, sqlite_database_url: str
+) -> None:
     bot = await open_live(graph, sqlite_database_url)
     try:
         with pytest.raises(OutsideWindow) as caught:

@@ -112,4 +112,5 @@ def test_a_long_text_with_buttons_sends_the_text_first_and_the_buttons_last() ->
 
 
 def test_a_template_names_its_language() -> None:
-    assert template_payload(CUSTOMER, "follow_up", "id")["template"] == {"name": "follow_up", "language": {"code": "id"}}
+    expected = {"name": "follow_up", "language": {"code": "id"}}
+    assert template_payload(CUSTOMER, "follow_up", "id")["template"] == expected

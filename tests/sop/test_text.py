@@ -6,8 +6,8 @@ from bot.sop.text import normalise, words
 
 
 def test_normalise_folds_styled_letters_and_drops_invisible_characters() -> None:
-    assert normalise("Ｒｅｆｕｎｄ\u200b ＫＡＫ") == "refund kak"  # noqa: RUF001
-    assert normalise("𝐫𝐞𝐟𝐮𝐧𝐝") == "refund"  # noqa: RUF001
+    assert normalise("Ｒｅｆｕｎｄ\u200b ＫＡＫ") == "refund kak"
+    assert normalise("𝐫𝐞𝐟𝐮𝐧𝐝") == "refund"
 
 
 def test_words_expand_contractions_and_reduplication() -> None:

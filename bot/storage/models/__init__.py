@@ -3,7 +3,6 @@
 from bot.storage.models.adapters import DeliveryStatusRecord, WhatsAppContact
 from bot.storage.models.base import Base
 from bot.storage.models.core import Chat, OutboxItem, PersonRecord, ProcessedUpdate, StaffRole, Timer
-from bot.storage.models.sop import SharedState, SopDraft, SopGap
 from bot.storage.models.handoff import AgentStatusChange, StaffMessage, Ticket, TicketEvent
 from bot.storage.models.moderation import (
     ChatModeration,
@@ -12,6 +11,7 @@ from bot.storage.models.moderation import (
     ModerationWarning,
     PendingCaptcha,
 )
+from bot.storage.models.sop import SharedState, SopDraft, SopGap
 from bot.storage.models.support import ConversationState, TranscriptLine
 
 __all__ = [
