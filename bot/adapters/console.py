@@ -17,11 +17,13 @@ from bot.actions import Action, Send
 from bot.adapters.base import Capabilities, DeliveryResult, EventSink
 from bot.events import Address, ButtonPressed, ChatKind, Command, Event, Message, Person, Platform
 
+DEFAULT_USER = "customer"
+
 
 @dataclass
 class ConsoleAdapter:
     output: TextIO
-    user: str = "customer"
+    user: str = DEFAULT_USER
     language: str | None = None
     prompt_prefix: str = "bot> "
     platform: str = Platform.CONSOLE.value
@@ -36,7 +38,9 @@ class ConsoleAdapter:
 
     @property
     def person(self) -> Person:
-        return Person(self.platform, self.user, name=self.user, language=self.language)
+        # "Halo!" rather than "Halo customer!" unless the person said who they are (--as Budi)
+        name = "" if self.user == DEFAULT_USER else self.user
+        return Person(self.platform, self.user, name=name, language=self.language)
 
     def parse(self, line: str, now: datetime) -> Event | None:
         """A typed line as an event: `/name args` is a command, anything else a message."""
