@@ -51,9 +51,22 @@ QUESTIONS = [
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port for a server another process will open in a moment.
+
+    Chosen below the kernel's ephemeral range (`ip_local_port_range`, 32768 and up on
+    Linux): a port the kernel hands out (port 0) can be taken, between this probe and the
+    server's bind, by any outgoing connection, such as ours to PostgreSQL.
+    """
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def telegram_update(index: int, chat: int, text: str) -> dict[str, Any]:

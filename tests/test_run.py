@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.webhooks import free_port  # below the ephemeral range: no race with clients
 from bot import app as app_module
 from bot.actions import Action
 from bot.adapters.base import Capabilities, DeliveryResult, EventSink
 from bot.events import Address, ChatKind, Message, Person
 from tests.conftest import make_settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_run_serves_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:
