@@ -18,7 +18,7 @@ from bot.handlers.context import Context
 from bot.moderation.durations import format_duration
 from bot.moderation.i18n import translate
 from bot.moderation.ladder import next_step, warning_expires_at
-from bot.moderation.limits import clamp_ban, clamp_restriction
+from bot.moderation.limits import clamp_ban, clamp_restriction, limits_for
 from bot.storage.models import ModerationCase
 
 MUTE_END = "moderation.mute_end"
@@ -34,8 +34,11 @@ RIGHT_FOR: dict[str, Right] = {
     "ban": Right.BAN_MEMBERS,
     "unban": Right.BAN_MEMBERS,
 }
-# Platforms that end a mute by themselves at the `until` they were given.
-_MUTES_EXPIRE_ON_THEIR_OWN = frozenset({"telegram", "discord"})
+
+
+def member_timer_key(chat: Address, user_id: str) -> str:
+    """The key of a member's timers in a chat (mute end, ban end, captcha timeout)."""
+    return f"{chat.chat_key}:{user_id}"
 
 
 def lacks(bot_rights: frozenset[Right] | None, kind: str) -> Right | None:
@@ -143,7 +146,7 @@ async def punish(
     if dry_run:
         return sanction
     user_id = target.user_id
-    timer_key = f"{chat.chat_key}:{user_id}"
+    timer_key = member_timer_key(chat, user_id)
     if kind == "warn":
         expires = warning_expires_at(ctx.now, setup.policy.warning_expiry)
         if active_warnings is None:
@@ -216,7 +219,7 @@ async def lift(
         return sanction
     undone = "mute" if kind == "unmute" else "ban"
     timer_kind = MUTE_END if kind == "unmute" else BAN_END
-    await ctx.tx.timers.cancel(timer_kind, f"{chat.chat_key}:{target.user_id}")
+    await ctx.tx.timers.cancel(timer_kind, member_timer_key(chat, target.user_id))
     previous = await ctx.tx.moderation.latest_active(chat, target.key, undone)
     if previous is not None:
         await ctx.tx.moderation.revoke_case(previous, ctx.now, by)
@@ -252,4 +255,4 @@ def undo_actions(case: ModerationCase) -> list[Action]:
 
 
 def mute_expires_on_its_own(platform: str) -> bool:
-    return platform in _MUTES_EXPIRE_ON_THEIR_OWN
+    return limits_for(platform).mutes_end_on_their_own

@@ -13,7 +13,7 @@ import re
 
 from bot.actions import Action, Send
 from bot.events import Address, ChatKind, Command, Person, Right
-from bot.groupmod.acts import BAN_END, MUTE_END, undo_actions
+from bot.groupmod.acts import BAN_END, MUTE_END, member_timer_key, undo_actions
 from bot.groupmod.notices import case_text, log_address, member_language, staff_language
 from bot.groupmod.service import ModerationService
 from bot.handlers.context import Context, Outcome
@@ -145,7 +145,8 @@ async def accept(command: Command, ctx: Context) -> Outcome:
             actions += undo_actions(undone)
             await ctx.tx.moderation.revoke_case(undone, ctx.now, by)
             await ctx.tx.moderation.revoke_warnings_of_case(undone, ctx.now)
-            timer_key = f"{undone.platform}:{undone.chat_id}:{undone.user_key.partition(':')[2]}"
+            place = Address(undone.platform, undone.chat_id)
+            timer_key = member_timer_key(place, undone.user_key.partition(":")[2])
             if undone.action.startswith("ban"):
                 await ctx.tx.timers.cancel(BAN_END, timer_key)
             if undone.action.startswith("mute"):

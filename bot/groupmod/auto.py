@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.actions import Action, Delete
 from bot.events import Message
-from bot.groupmod.acts import Sanction, lacks, missing_right_text, punish
+from bot.groupmod.acts import AUTO, Sanction, lacks, missing_right_text, punish
 from bot.groupmod.notices import (
     duration_text,
     explain,
@@ -31,6 +31,7 @@ from bot.moderation.limits import can_delete
 from bot.moderation.normalise import text_fingerprint
 from bot.moderation.rules import RuleContext
 from bot.moderation.sanctions import Punishment
+from bot.storage.models import ModerationCase
 
 
 async def check_message(event: Message, ctx: Context, service: ModerationService) -> Outcome | None:
@@ -77,22 +78,7 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
     punishment = rule_action.punishment
     label = f"moderation:{verdict.rule}"
     if verdict.dry_run:
-        case = await ctx.tx.moderation.add_case(
-            event.address,
-            ctx.now,
-            thread_id=event.address.thread_id,
-            user_key=sender.key,
-            user_name=sender.mention,
-            moderator_key="auto",
-            rule=verdict.rule,
-            reason=verdict.reason(staff),
-            evidence=ctx.mask(verdict.evidence)[:500] or None,
-            action=str(rule_action),
-            dry_run=True,
-            message_id=event.message_id,
-            ends_at=None,
-            number=facts.next_case,
-        )
+        case = await _auto_case(event, verdict, ctx, str(rule_action), staff, facts.next_case, dry_run=True)
         posts = log_posts(ctx, setup, event.address, [case], [], event.chat_title)
         return Outcome.done(f"{label}:dry_run", *posts)
     actions: list[Action] = []
@@ -129,21 +115,7 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
         notes += sanction.notes
     if sanction.case is None:  # nothing but the deletion (or only a report)
         sanction = Sanction("delete" if deleted else "log", notes=sanction.notes)
-        sanction.case = await ctx.tx.moderation.add_case(
-            event.address,
-            ctx.now,
-            thread_id=event.address.thread_id,
-            user_key=sender.key,
-            user_name=sender.mention,
-            moderator_key="auto",
-            rule=verdict.rule,
-            reason=verdict.reason(staff),
-            evidence=ctx.mask(verdict.evidence)[:500] or None,
-            action=sanction.kind,
-            message_id=event.message_id,
-            ends_at=None,
-            number=facts.next_case,
-        )
+        sanction.case = await _auto_case(event, verdict, ctx, sanction.kind, staff, facts.next_case)
     actions += sanction.all_actions
     assert sanction.case is not None
     if deleted or sanction.kind != "log":
@@ -158,6 +130,36 @@ async def enforce(event: Message, verdict: Verdict, setup: ChatSetup, ctx: Conte
     )
     actions += log_posts(ctx, setup, event.address, cases, notes, event.chat_title)
     return Outcome.done(label, *actions)
+
+
+async def _auto_case(
+    event: Message,
+    verdict: Verdict,
+    ctx: Context,
+    action: str,
+    staff: str,
+    number: int | None,
+    *,
+    dry_run: bool = False,
+) -> ModerationCase:
+    """The case of an automatic act that `punish` did not record (a deletion, a dry run)."""
+    assert event.sender is not None
+    return await ctx.tx.moderation.add_case(
+        event.address,
+        ctx.now,
+        thread_id=event.address.thread_id,
+        user_key=event.sender.key,
+        user_name=event.sender.mention,
+        moderator_key=AUTO,
+        rule=verdict.rule,
+        reason=verdict.reason(staff),
+        evidence=ctx.mask(verdict.evidence)[:500] or None,
+        action=action,
+        dry_run=dry_run,
+        message_id=event.message_id,
+        ends_at=None,
+        number=number,
+    )
 
 
 def _member_text(

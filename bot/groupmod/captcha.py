@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot.actions import Action, Button, Delete, Restrict, Send, Unrestrict
 from bot.events import Address, ButtonPressed, Delivered, MemberJoined, Person, TimerFired
-from bot.groupmod.acts import lacks, missing_right_text, punish
+from bot.groupmod.acts import lacks, member_timer_key, missing_right_text, punish
 from bot.groupmod.notices import log_posts, staff_language
 from bot.groupmod.service import ModerationService
 from bot.handlers.context import Context, Outcome
@@ -48,7 +48,7 @@ async def on_join(event: MemberJoined, ctx: Context, service: ModerationService)
     await ctx.tx.moderation.add_captcha(chat, member.user_id, ctx.now, ctx.now + timeout)
     await ctx.tx.timers.schedule(
         CAPTCHA_TIMEOUT,
-        f"{chat.chat_key}:{member.user_id}",
+        member_timer_key(chat, member.user_id),
         ctx.now + timeout,
         chat,
         {"user_id": member.user_id},
@@ -95,7 +95,7 @@ async def on_press(event: ButtonPressed, ctx: Context) -> Outcome:
     prompt = pending.prompt_message_id or event.message_id
     if prompt:
         actions.append(Delete(address=event.address, message_id=prompt))
-    await ctx.tx.timers.cancel(CAPTCHA_TIMEOUT, f"{chat.chat_key}:{user_id}")
+    await ctx.tx.timers.cancel(CAPTCHA_TIMEOUT, member_timer_key(chat, user_id))
     await ctx.tx.moderation.remove_captcha(pending)
     return Outcome.done("moderation:captcha_passed", *actions)
 

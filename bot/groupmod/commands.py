@@ -31,6 +31,7 @@ from bot.groupmod.service import ChatSetup, ModerationService
 from bot.handlers.context import Context, Outcome
 from bot.handlers.registry import CommandSpec, Scope
 from bot.moderation.durations import DURATION_EXAMPLES, DurationError, parse_duration
+from bot.moderation.limits import limits_for
 from bot.moderation.policy import ModerationPolicy, to_dict
 from bot.moderation.settings import SettingError, apply_setting, apply_setting_text, describe
 from bot.roles import Role
@@ -336,7 +337,7 @@ async def warns(command: Command, ctx: Context) -> Outcome:
 
 
 async def purge(command: Command, ctx: Context) -> Outcome:
-    """Delete the last N messages (Telegram numbers messages in order; elsewhere: not possible)."""
+    """Delete the last N messages, where the platform numbers messages in order (Telegram)."""
     lang = await _lang(command, ctx)
     missing = lacks(command.bot_rights, "purge")
     if missing is not None:
@@ -344,7 +345,8 @@ async def purge(command: Command, ctx: Context) -> Outcome:
             command, missing_right_text(ctx, missing, "purge", lang), "moderation:purge_no_right"
         )
     newest = command.message_id
-    if command.address.platform != "telegram" or newest is None or not newest.isdigit():
+    sequential = limits_for(command.address.platform).sequential_message_ids
+    if not sequential or newest is None or not newest.isdigit():
         return reply(
             command, ctx.t("moderation.purge_unsupported", lang), "moderation:purge_unsupported"
         )

@@ -10,15 +10,16 @@ the group notice goes out instead. The chat's log channel gets every case.
 from __future__ import annotations
 
 from bot.actions import Action, Send
-from bot.events import Address, DeliveryFailed, Person
+from bot.events import Address, DeliveryFailed, Person, Platform
 from bot.groupmod.service import ChatSetup
 from bot.handlers.context import Context, Outcome
 from bot.moderation.durations import format_duration
+from bot.moderation.limits import limits_for
 from bot.storage.models import ModerationCase
 
 NOTICE_REF = "moderation:notice:"
 GROUP_NOTICE_SECONDS = 60
-_KNOWN_PLATFORMS = ("telegram", "discord", "whatsapp", "console")
+_KNOWN_PLATFORMS = frozenset(platform.value for platform in Platform)
 
 
 async def member_language(ctx: Context, person: Person) -> str:
@@ -117,11 +118,10 @@ async def privately_reachable(
     """Whether a private message to `person` should arrive (else we post in the group).
 
     `wrote_privately` is what the caller already read (see `ModerationRepo.violator`)."""
-    if person.platform == "discord":
-        return True  # bots may DM server members unless they closed DMs (then: DeliveryFailed)
-    if (
-        person.platform == "telegram"
-    ):  # only people who started the bot (blocked since: DeliveryFailed)
+    rule = limits_for(person.platform).private_messages
+    if rule == "always":
+        return True  # unless they closed DMs: then DeliveryFailed, and the group is told
+    if rule == "if_contacted":  # only people who wrote to the bot first
         if wrote_privately is not None:
             return wrote_privately
         return await ctx.tx.conversations.get(f"{person.platform}:{person.user_id}") is not None

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,11 @@ class PlatformLimits:
     delete_window: timedelta | None = None  # how old a message the bot may still delete
     max_ban_message_deletion: timedelta | None = None  # messages cleared with a ban
     ban_deletes_all_messages: bool = False  # all-or-nothing clearing on ban
+    mutes_end_on_their_own: bool = False  # the platform lifts a mute at the `until` it was given
+    sequential_message_ids: bool = False  # "the last N messages" can be counted back from an id
+    # may the bot write privately to a member? "always" (unless they closed DMs: the
+    # delivery fails and the group is told), "if_contacted" (only people who wrote first)
+    private_messages: Literal["always", "if_contacted", "never"] = "never"
 
 
 _TELEGRAM_MIN = timedelta(seconds=30)
@@ -47,6 +53,9 @@ PLATFORM_LIMITS: Mapping[str, PlatformLimits] = MappingProxyType(
             max_ban=_TELEGRAM_MAX,
             delete_window=timedelta(hours=48),
             ban_deletes_all_messages=True,
+            mutes_end_on_their_own=True,
+            sequential_message_ids=True,
+            private_messages="if_contacted",  # a bot may not start a private chat
         ),
         # Member timeout at most 28 days and never permanent; a ban may clear at most
         # 7 days of messages; bans themselves have no duration (the bot unbans later).
@@ -56,6 +65,8 @@ PLATFORM_LIMITS: Mapping[str, PlatformLimits] = MappingProxyType(
             max_restriction=timedelta(days=28),
             restriction_can_be_permanent=False,
             max_ban_message_deletion=timedelta(days=7),
+            mutes_end_on_their_own=True,
+            private_messages="always",
         ),
         # The Cloud API has no group moderation: sanctions become notes to the admins.
         "whatsapp": PlatformLimits(can_restrict=False, can_ban=False, delete_window=timedelta(0)),
