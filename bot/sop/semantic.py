@@ -29,7 +29,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -85,6 +85,33 @@ def bundled_model_path() -> Path | None:
     return model if (model / "modules.json").is_file() else None
 
 
+class RecentEncodings:
+    """The vectors of the last `size` single messages an encoder was asked for.
+
+    Customers repeat themselves ("halo", "?", the same question after a
+    clarification), and a repeat should not cost another forward pass. Batches
+    (index building) pass straight through: they are encoded once anyway.
+    """
+
+    def __init__(self, encode: Callable[[Sequence[str]], FloatMatrix], size: int = 2048) -> None:
+        self._encode = encode
+        self._size = size
+        self._recent: OrderedDict[str, FloatVector] = OrderedDict()
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        if len(texts) != 1 or self._size <= 0:
+            return self._encode(texts)
+        cached = self._recent.get(texts[0])
+        if cached is None:
+            cached = self._encode(texts)[0]
+            self._recent[texts[0]] = cached
+            if len(self._recent) > self._size:
+                self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(texts[0])
+        return cached.reshape(1, -1)
+
+
 class SentenceTransformerEncoder:
     """A sentence-transformers model loaded from a local directory only, on the CPU by default.
 
@@ -117,8 +144,7 @@ class SentenceTransformerEncoder:
             torch.set_num_threads(threads)
         self._model: Any = SentenceTransformer(str(path), device=device, local_files_only=True)
         self._batch_size = batch_size
-        self._recent: OrderedDict[str, FloatVector] = OrderedDict()
-        self._cache_size = cache_size
+        self._recent = RecentEncodings(self._encode, cache_size)
         self.path = path
 
     @classmethod
@@ -132,17 +158,7 @@ class SentenceTransformerEncoder:
         return cls(path, **kwargs)
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
-        if len(texts) == 1 and self._cache_size > 0:
-            cached = self._recent.get(texts[0])
-            if cached is None:
-                cached = self._encode(texts)[0]
-                self._recent[texts[0]] = cached
-                if len(self._recent) > self._cache_size:
-                    self._recent.popitem(last=False)
-            else:
-                self._recent.move_to_end(texts[0])
-            return cached.reshape(1, -1)
-        return self._encode(texts)
+        return self._recent.encode(texts)
 
     def _encode(self, texts: Sequence[str]) -> FloatMatrix:
         vectors = self._model.encode(
