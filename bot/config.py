@@ -112,6 +112,8 @@ class SupportSettings(Section):
     languages: tuple[str, ...] = ("id", "en")
     encoder: Literal["lexical", "semantic"] = "lexical"
     model_path: Path | None = None  # local sentence-transformers model for `semantic`
+    runtime: Literal["onnx", "torch"] = "onnx"  # what runs the model: ONNX Runtime (faster) or torch
+    model_cache: Path | None = None  # where the ONNX export is kept; None: $XDG_CACHE_HOME/sopbot or ~/.cache/sopbot
     thresholds: dict[str, float] = Field(default_factory=dict)  # e.g. {"lexical.answer_score" = 0.85}
     failed_attempts_before_handoff: int = Field(default=2, ge=1)
 

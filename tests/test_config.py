@@ -54,6 +54,19 @@ def test_invalid_value_names_the_key_and_what_was_expected(monkeypatch: pytest.M
     assert "'polling' or 'webhook'" in message and "carrier-pigeon" in message
 
 
+def test_the_semantic_runtime_is_onnx_unless_torch_is_chosen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().support.runtime == "onnx" and load_settings().support.model_cache is None
+    config = tmp_path / "bot.toml"
+    config.write_text(f'[support]\nencoder = "semantic"\nruntime = "torch"\nmodel_cache = "{tmp_path / "cache"}"\n')
+    support = load_settings(config).support
+    assert support.runtime == "torch" and support.model_cache == tmp_path / "cache"
+    monkeypatch.setenv("BOT_SUPPORT__RUNTIME", "tensorflow")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    message = str(caught.value)
+    assert "support.runtime" in message and "'onnx' or 'torch'" in message and "tensorflow" in message
+
+
 def test_secrets_never_show_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     token = "123456789:AAE-secret-token-value-abcdefghijk"
     settings = load_settings(telegram={"token": token})

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.app import SopLoadError, knowledge_factory
+from bot.config import load_settings
 from bot.sop.knowledge import KnowledgeBase
 from bot.sop.model import DecisionKind, SopEntry
 from bot.sop.onnx_encoder import (
@@ -138,6 +140,37 @@ def test_recent_messages_are_encoded_once_and_batches_pass_through() -> None:
     recent.encode(["bye"])  # pushes "halo" out
     recent.encode(["halo"])
     assert calls == [["halo"], ["a", "b"], ["bye"], ["halo"]]
+
+
+class FakeEncoder:
+    def __init__(self, path: Path, **options: object) -> None:
+        self.path, self.options = path, options
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.ones((len(texts), 2), np.float32) / np.sqrt(2)
+
+
+@pytest.mark.parametrize(("runtime", "chosen"), [("onnx", "OnnxEncoder"), ("torch", "SentenceTransformerEncoder")])
+def test_the_configured_runtime_chooses_the_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runtime: str, chosen: str
+) -> None:
+    built: list[str] = []
+    for name in ("OnnxEncoder", "SentenceTransformerEncoder"):
+        monkeypatch.setattr(
+            f"bot.sop.encoders.{name}",
+            lambda path, _name=name, **options: built.append(_name) or FakeEncoder(path, **options),
+        )
+    settings = load_settings(
+        support={"encoder": "semantic", "runtime": runtime, "model_path": str(tmp_path)}
+    )
+    knowledge_factory(settings)
+    assert built == [chosen]
+
+
+def test_a_missing_model_stops_the_bot_with_a_readable_error(tmp_path: Path) -> None:
+    settings = load_settings(support={"encoder": "semantic", "model_path": str(tmp_path / "nowhere")})
+    with pytest.raises(SopLoadError, match="no sentence-transformers model in"):
+        knowledge_factory(settings)
 
 
 # --- the real model -------------------------------------------------------------------------
