@@ -1,7 +1,7 @@
 """How well does the bot answer from an SOP? Quality and latency of `KnowledgeBase.decide`.
 
     python -m bench.faq_quality --train CSV --test CSV [--shots 10] [--holdout 17]
-        [--seed 0] [--encoder lexical|semantic] [--scale N]
+        [--seed 0] [--encoder lexical|semantic] [--runtime onnx|torch] [--scale N]
 
 CSV files have columns `text,category`. From the train file the benchmark
 builds an SOP: one entry per category with `--shots` random questions as its
@@ -25,6 +25,9 @@ the bot's own code path, and one JSON object is printed:
 `--scale N` pads the SOP with synthetic entries up to N entries (questions of
 sampled words, each with a made-up product name) to measure latency at size;
 quality figures then include those distractors.
+
+`--runtime` says what runs the semantic model: ONNX Runtime (the bot's default,
+`support.runtime`) or torch; both give the same vectors, so only latency differs.
 
 Thresholds are the library defaults: nothing here is tuned per run.
 """
@@ -50,9 +53,13 @@ from collections import defaultdict  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from bot.config import SupportSettings  # noqa: E402
+from bot.sop.encoders import Runtime, semantic_encoder  # noqa: E402
 from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 from bot.sop.model import DecisionKind, SopEntry  # noqa: E402
-from bot.sop.semantic import Encoder, SentenceTransformerEncoder  # noqa: E402
+from bot.sop.semantic import Encoder  # noqa: E402
+
+DEFAULT_RUNTIME: Runtime = SupportSettings().runtime  # the bot's own default
 
 
 def read_rows(path: Path) -> list[tuple[str, str]]:
@@ -127,11 +134,11 @@ def synthetic_entries(
     return entries
 
 
-def make_encoder(name: str) -> Encoder | None:
+def make_encoder(name: str, runtime: Runtime = DEFAULT_RUNTIME) -> Encoder | None:
     if name == "lexical":
         return None
     try:
-        return SentenceTransformerEncoder.bundled()
+        return semantic_encoder(runtime)
     except (FileNotFoundError, ImportError) as error:
         sys.exit(f"--encoder semantic needs the [semantic] extra: {error}")
 
@@ -152,6 +159,7 @@ def run(
     holdout: int = 17,
     seed: int = 0,
     encoder: str = "lexical",
+    runtime: Runtime = DEFAULT_RUNTIME,
     scale: int = 0,
 ) -> dict[str, float | int | str]:
     train_rows = read_rows(train)
@@ -160,7 +168,7 @@ def run(
     if scale > len(entries):
         entries += synthetic_entries(train_rows, scale - len(entries), shots, seed)
     started = time.perf_counter()
-    kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder))
+    kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder, runtime))
     build_seconds = time.perf_counter() - started
 
     counts: dict[str, int] = defaultdict(int)
@@ -208,6 +216,7 @@ def run(
         "questions": counts["in_scope"] + counts["out_of_scope"],
         "build_s": round(build_seconds, 2),
         "encoder": encoder,
+        **({"runtime": runtime} if encoder == "semantic" else {}),
         "mean_ms": round(statistics.fmean(latencies), 3) if latencies else 0.0,
     }
 
@@ -220,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--holdout", type=int, default=17)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
+    parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
     parser.add_argument("--scale", type=int, default=0, help="pad the SOP to N entries")
     args = parser.parse_args(argv)
     result = run(
@@ -229,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
         holdout=args.holdout,
         seed=args.seed,
         encoder=args.encoder,
+        runtime=args.runtime,
         scale=args.scale,
     )
     print(json.dumps(result))

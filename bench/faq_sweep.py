@@ -1,6 +1,6 @@
 """Run the FAQ benchmark over several seeds and folds; report each run, the mean and the worst.
 
-    python -m bench.faq_sweep [--seeds 0 1 2] [--folds 5] [--encoder lexical|semantic]
+    python -m bench.faq_sweep [--seeds 0 1 2] [--folds 5] [--encoder lexical|semantic] [--runtime onnx|torch]
         [--shots 10] [--holdout 17] [--scale N] [--source CSV]
 
 Folds come from `bench.split_folds` (made on the fly under `bench/.data/`); the
@@ -16,7 +16,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bench.faq_quality import run
+from bench.faq_quality import DEFAULT_RUNTIME, run
 from bench.split_folds import DEFAULT_OUT, DEFAULT_SOURCE, split
 
 HIGHER_IS_BETTER = (
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shots", type=int, default=10)
     parser.add_argument("--holdout", type=int, default=17)
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
+    parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
     parser.add_argument("--scale", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
                 holdout=args.holdout,
                 seed=10 * seed + fold,
                 encoder=args.encoder,
+                runtime=args.runtime,
                 scale=args.scale,
             )
             results.append(result)
@@ -60,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         values = [float(r[key]) for r in results]
         summary["mean"][key] = round(statistics.fmean(values), 4)
         summary["worst"][key] = round(min(values) if key in HIGHER_IS_BETTER else max(values), 4)
-    print(json.dumps({"runs": len(results), "encoder": args.encoder, **summary}))
+    runtime = {"runtime": args.runtime} if args.encoder == "semantic" else {}
+    print(json.dumps({"runs": len(results), "encoder": args.encoder, **runtime, **summary}))
 
 
 if __name__ == "__main__":
