@@ -232,8 +232,14 @@ class OnnxEncoder:
         if threads < 1 or batch_size < 1:
             raise ValueError("threads and batch_size must be at least 1")
         self.config = read_config(path)
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            raise ImportError(
+                f"the onnx runtime needs {error.name}: pip install 'sopbot[semantic]', "
+                'or set support.runtime = "torch"'
+            ) from error
 
         self.path = path
         self.model_file = onnx_model_file(path, cache_dir)

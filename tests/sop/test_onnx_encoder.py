@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -172,6 +173,14 @@ def test_a_missing_model_stops_the_bot_with_a_readable_error(tmp_path: Path) -> 
     with pytest.raises(SopLoadError, match="no sentence-transformers model in"):
         knowledge_factory(settings)
 
+
+
+def test_without_onnxruntime_the_error_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = write_model_dir(tmp_path, [TRANSFORMER])
+    (model / "tokenizer.json").write_text("{}")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # what an install without it looks like
+    with pytest.raises(ImportError, match=r"needs onnxruntime: pip install .*, or set support.runtime"):
+        OnnxEncoder(model, cache_dir=tmp_path / "cache")
 
 # --- the real model -------------------------------------------------------------------------
 
