@@ -1,7 +1,8 @@
 """How well does the bot answer from an SOP? Quality and latency of `KnowledgeBase.decide`.
 
     python -m bench.faq_quality --train CSV --test CSV [--shots 10] [--holdout 17]
-        [--seed 0] [--encoder lexical|semantic] [--runtime onnx|torch] [--scale N]
+        [--seed 0] [--encoder lexical|semantic] [--runtime onnx|torch]
+        [--precision int8|float32] [--threads N] [--scale N]
 
 CSV files have columns `text,category`. From the train file the benchmark
 builds an SOP: one entry per category with `--shots` random questions as its
@@ -27,7 +28,10 @@ sampled words, each with a made-up product name) to measure latency at size;
 quality figures then include those distractors.
 
 `--runtime` says what runs the semantic model: ONNX Runtime (the bot's default,
-`support.runtime`) or torch; both give the same vectors, so only latency differs.
+`support.runtime`) or torch; `--precision` is ONNX Runtime's (int8 by default, as
+in the bot; float32 gives torch's vectors exactly); `--threads` the encoder's CPU
+threads (default: as the bot, this machine's cores, at most 4). With more than one
+thread `p99_cpu_ms` counts the calling thread only.
 
 Thresholds are the library defaults: nothing here is tuned per run.
 """
@@ -57,6 +61,7 @@ from bot.config import SupportSettings  # noqa: E402
 from bot.sop.encoders import Runtime, semantic_encoder  # noqa: E402
 from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 from bot.sop.model import DecisionKind, SopEntry  # noqa: E402
+from bot.sop.onnx_encoder import Precision  # noqa: E402
 from bot.sop.semantic import Encoder  # noqa: E402
 
 DEFAULT_RUNTIME: Runtime = SupportSettings().runtime  # the bot's own default
@@ -134,11 +139,13 @@ def synthetic_entries(
     return entries
 
 
-def make_encoder(name: str, runtime: Runtime = DEFAULT_RUNTIME) -> Encoder | None:
+def make_encoder(
+    name: str, runtime: Runtime = DEFAULT_RUNTIME, precision: Precision = "int8", threads: int | None = None
+) -> Encoder | None:
     if name == "lexical":
         return None
     try:
-        return semantic_encoder(runtime)
+        return semantic_encoder(runtime, precision=precision, threads=threads)
     except (FileNotFoundError, ImportError) as error:
         sys.exit(f"--encoder semantic needs the [semantic] extra: {error}")
 
@@ -160,6 +167,8 @@ def run(
     seed: int = 0,
     encoder: str = "lexical",
     runtime: Runtime = DEFAULT_RUNTIME,
+    precision: Precision = "int8",
+    threads: int | None = None,
     scale: int = 0,
 ) -> dict[str, float | int | str]:
     train_rows = read_rows(train)
@@ -168,7 +177,7 @@ def run(
     if scale > len(entries):
         entries += synthetic_entries(train_rows, scale - len(entries), shots, seed)
     started = time.perf_counter()
-    kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder, runtime))
+    kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder, runtime, precision, threads))
     build_seconds = time.perf_counter() - started
 
     counts: dict[str, int] = defaultdict(int)
@@ -216,7 +225,7 @@ def run(
         "questions": counts["in_scope"] + counts["out_of_scope"],
         "build_s": round(build_seconds, 2),
         "encoder": encoder,
-        **({"runtime": runtime} if encoder == "semantic" else {}),
+        **({"runtime": runtime, "precision": precision} if encoder == "semantic" else {}),
         "mean_ms": round(statistics.fmean(latencies), 3) if latencies else 0.0,
     }
 
@@ -230,6 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
     parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
+    parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
+    parser.add_argument("--threads", type=int, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0, help="pad the SOP to N entries")
     args = parser.parse_args(argv)
     result = run(
@@ -240,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         encoder=args.encoder,
         runtime=args.runtime,
+        precision=args.precision,
+        threads=args.threads,
         scale=args.scale,
     )
     print(json.dumps(result))

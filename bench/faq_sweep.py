@@ -1,6 +1,7 @@
 """Run the FAQ benchmark over several seeds and folds; report each run, the mean and the worst.
 
     python -m bench.faq_sweep [--seeds 0 1 2] [--folds 5] [--encoder lexical|semantic] [--runtime onnx|torch]
+        [--precision int8|float32] [--threads N]
         [--shots 10] [--holdout 17] [--scale N] [--source CSV]
 
 Folds come from `bench.split_folds` (made on the fly under `bench/.data/`); the
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--holdout", type=int, default=17)
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
     parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
+    parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
+    parser.add_argument("--threads", type=int, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -53,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
                 seed=10 * seed + fold,
                 encoder=args.encoder,
                 runtime=args.runtime,
+                precision=args.precision,
+                threads=args.threads,
                 scale=args.scale,
             )
             results.append(result)
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         values = [float(r[key]) for r in results]
         summary["mean"][key] = round(statistics.fmean(values), 4)
         summary["worst"][key] = round(min(values) if key in HIGHER_IS_BETTER else max(values), 4)
-    runtime = {"runtime": args.runtime} if args.encoder == "semantic" else {}
+    runtime = {"runtime": args.runtime, "precision": args.precision} if args.encoder == "semantic" else {}
     print(json.dumps({"runs": len(results), "encoder": args.encoder, **runtime, **summary}))
 
 

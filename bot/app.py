@@ -58,7 +58,13 @@ def knowledge_factory(settings: Settings) -> Callable[[tuple[SopEntry, ...]], Kn
         from bot.sop.encoders import semantic_encoder
 
         try:
-            encoder = semantic_encoder(support.runtime, support.model_path, cache_dir=support.model_cache)
+            encoder = semantic_encoder(
+                support.runtime,
+                support.model_path,
+                cache_dir=support.model_cache,
+                threads=support.encoder_threads,
+                precision=support.precision,
+            )
         except (OSError, ImportError, ValueError) as error:
             raise SopLoadError((), f"support.encoder is semantic but the encoder cannot start: {error}") from error
     thresholds = thresholds_from(support.thresholds)

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 from bot.config import ConfigError, Settings
+from bot.sop.encoders import auto_threads
 
 log = logging.getLogger("bot.workers")
 
@@ -51,8 +52,13 @@ def check_workers(settings: Settings, count: int) -> None:
 
 
 def settings_for(settings: Settings, slot: WorkerSlot) -> Settings:
-    """This worker's share: Discord shards divided among workers."""
-    if slot.alone or settings.discord.token is None:
+    """This worker's share: Discord shards and the semantic encoder's CPU threads divided among workers."""
+    if slot.alone:
+        return settings
+    if settings.support.encoder_threads is None:
+        support = settings.support.model_copy(update={"encoder_threads": auto_threads(slot.count)})
+        settings = settings.model_copy(update={"support": support})
+    if settings.discord.token is None:
         return settings
     total = settings.discord.shard_count or slot.count
     mine = tuple(shard for shard in range(total) if shard % slot.count == slot.index)

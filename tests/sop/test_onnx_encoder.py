@@ -124,7 +124,11 @@ def test_a_model_that_ships_its_onnx_graph_is_not_exported(
         raise AssertionError("exported although the model ships onnx/model.onnx")
 
     monkeypatch.setattr("bot.sop.onnx_encoder.export_onnx", no_export)
-    assert onnx_model_file(model, tmp_path / "cache") == model / SHIPPED_ONNX
+    assert onnx_model_file(model, tmp_path / "cache", "float32") == model / SHIPPED_ONNX
+    quantised: list[tuple[Path, Path]] = []
+    monkeypatch.setattr("bot.sop.onnx_encoder.quantise_onnx", lambda source, target: quantised.append((source, target)))
+    int8 = onnx_model_file(model, tmp_path / "cache", "int8")
+    assert quantised == [(model / SHIPPED_ONNX, int8)] and int8.parent == tmp_path / "cache"
 
 
 def test_recent_messages_are_encoded_once_and_batches_pass_through() -> None:
@@ -202,7 +206,14 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def onnx_encoder(model_cache: Path) -> OnnxEncoder:
-    return OnnxEncoder(_needs_the_semantic_extra(), cache_dir=model_cache)
+    """The float graph: sentence-transformers' vectors exactly."""
+    return OnnxEncoder(_needs_the_semantic_extra(), cache_dir=model_cache, precision="float32")
+
+
+@pytest.fixture(scope="module")
+def int8_encoder(model_cache: Path, onnx_encoder: OnnxEncoder) -> OnnxEncoder:
+    """The bot's default: the quantised copy of the same graph."""
+    return OnnxEncoder(onnx_encoder.path, cache_dir=model_cache)
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +243,8 @@ def test_onnx_vectors_match_in_batches_of_very_different_lengths(
     texts = [*ENGLISH, *INDONESIAN, "a" * 3000]  # the last one is truncated at max_seq_length
     expected = torch_encoder.encode(texts)
     assert cosines(onnx_encoder.encode(texts), expected).min() > 0.9999
-    small_batches = OnnxEncoder(onnx_encoder.path, cache_dir=model_cache, batch_size=3)  # sorted, padded, reordered
+    # sorted, padded, reordered
+    small_batches = OnnxEncoder(onnx_encoder.path, cache_dir=model_cache, batch_size=3, precision="float32")
     vectors = small_batches.encode(texts)
     assert cosines(vectors, expected).min() > 0.9999
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -243,25 +255,84 @@ def test_the_export_lands_in_the_cache_and_is_reused(
     onnx_encoder: OnnxEncoder, model_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert onnx_encoder.model_file.parent == model_cache and onnx_encoder.model_file.suffix == ".onnx"
-    assert sorted(p.name for p in model_cache.iterdir()) == [onnx_encoder.model_file.name]  # no temporary left
+    assert not [p for p in model_cache.iterdir() if p.suffix == ".tmp"]  # no temporary left
     written = onnx_encoder.model_file.stat().st_mtime_ns
 
     def no_export(model_path: Path, target: Path) -> None:
         raise AssertionError("exported again although the cache holds the export")
 
     monkeypatch.setattr("bot.sop.onnx_encoder.export_onnx", no_export)
-    again = OnnxEncoder(onnx_encoder.path, cache_dir=model_cache)
+    again = OnnxEncoder(onnx_encoder.path, cache_dir=model_cache, precision="float32")
     assert again.model_file == onnx_encoder.model_file
     assert again.model_file.stat().st_mtime_ns == written
     assert np.allclose(again.encode(["where is my parcel"]), onnx_encoder.encode(["where is my parcel"]))
 
 
 @pytest.mark.semantic
-def test_a_knowledge_base_on_the_onnx_encoder_answers_english(
-    shop_entries: tuple[SopEntry, ...], onnx_encoder: OnnxEncoder
+def test_the_int8_graph_is_quantised_once_from_the_cached_export(
+    int8_encoder: OnnxEncoder, onnx_encoder: OnnxEncoder, model_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    kb = KnowledgeBase.build(shop_entries, encoder=onnx_encoder)
+    assert int8_encoder.model_file.parent == model_cache and int8_encoder.model_file != onnx_encoder.model_file
+    assert int8_encoder.model_file.stat().st_size < 0.8 * onnx_encoder.model_file.stat().st_size
+    assert not [p for p in model_cache.iterdir() if p.suffix == ".tmp"]
+
+    def refuse(source: Path, target: Path) -> None:
+        raise AssertionError("made again although the cache holds it")
+
+    monkeypatch.setattr("bot.sop.onnx_encoder.export_onnx", refuse)
+    monkeypatch.setattr("bot.sop.onnx_encoder.quantise_onnx", refuse)
+    assert OnnxEncoder(int8_encoder.path, cache_dir=model_cache).model_file == int8_encoder.model_file
+
+
+@pytest.mark.semantic
+def test_int8_vectors_stay_close_to_the_float_ones(
+    int8_encoder: OnnxEncoder, torch_encoder: SentenceTransformerEncoder
+) -> None:
+    texts = [*ENGLISH, *INDONESIAN]
+    close = cosines(int8_encoder.encode(texts), torch_encoder.encode(texts))
+    assert close.min() > 0.97 and close.mean() > 0.985
+    # int8 activations are scaled per run: a text must get the same vector alone as among others
+    one_by_one = np.concatenate([int8_encoder.encode([text]) for text in texts])
+    assert cosines(one_by_one, int8_encoder.encode(texts)).min() > 0.9999
+
+
+@pytest.mark.semantic
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_a_knowledge_base_on_the_onnx_encoder_answers_english(
+    shop_entries: tuple[SopEntry, ...], onnx_encoder: OnnxEncoder, int8_encoder: OnnxEncoder, precision: str
+) -> None:
+    encoder = onnx_encoder if precision == "float32" else int8_encoder
+    kb = KnowledgeBase.build(shop_entries, encoder=encoder)
     decision = kb.decide("how do I cancel my order")
     assert decision.kind is DecisionKind.ANSWER
     assert decision.entry is not None and decision.entry.id == "order-cancel"
     assert kb.decide("what is the capital of france").kind is DecisionKind.NO_MATCH
+    assert kb.decide("how do i bake a chocolate cake").kind is DecisionKind.NO_MATCH
+
+
+def _threads_given_to_the_encoder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **support: object) -> int:
+    given: list[int] = []
+    monkeypatch.setattr(
+        "bot.sop.encoders.OnnxEncoder",
+        lambda path, **options: given.append(options["threads"]) or FakeEncoder(path, **options),
+    )
+    knowledge_factory(load_settings(support={"encoder": "semantic", "model_path": str(tmp_path), **support}))
+    return given[0]
+
+
+def test_one_worker_encodes_on_its_share_of_the_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    assert _threads_given_to_the_encoder(monkeypatch, tmp_path) == 4  # at most MAX_AUTO_THREADS
+    assert _threads_given_to_the_encoder(monkeypatch, tmp_path, encoder_threads=1) == 1
+
+
+def test_workers_divide_the_cores_among_their_encoders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.workers import WorkerSlot, settings_for
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    base = load_settings(support={"encoder": "semantic", "model_path": str(tmp_path)})
+    assert settings_for(base, WorkerSlot(0, 2)).support.encoder_threads == 2
+    assert settings_for(base, WorkerSlot(1, 8)).support.encoder_threads == 1  # never none
+    assert settings_for(base, WorkerSlot()).support.encoder_threads is None  # alone: decided at build
+    pinned = load_settings(support={"encoder": "semantic", "model_path": str(tmp_path), "encoder_threads": 3})
+    assert settings_for(pinned, WorkerSlot(0, 2)).support.encoder_threads == 3
