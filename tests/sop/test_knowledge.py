@@ -21,9 +21,7 @@ MUST_ANSWER = [
     ("gw mau ubah alamat", "address-change"),
     ("lupa pasword akun", "password-reset"),
     ("cs buka jam brp?", "opening-hours"),
-    ("kode voucher gak bisa dipake", "promo-code"),
     ("how do i track my order", "order-track"),
-    ("how much is the shipping fee", "shipping-cost"),
     ("can i change the delivery address", "address-change"),
     ("forgot my pasword", "password-reset"),
     ("the item arrived damaged", "damaged-item"),
@@ -36,6 +34,22 @@ def test_obvious_paraphrases_are_answered(shop_kb: KnowledgeBase, text: str, ent
     decision = shop_kb.decide(text)
     assert decision.kind is DecisionKind.ANSWER, decision.matches[:3]
     assert decision.entry is not None and decision.entry.id == entry_id
+
+
+# Close but not close enough (scores 0.80-0.85): offered as the first button, not answered.
+# On banking77 folds, answers in that band were wrong or out of scope one time in ten.
+OFFERED_FIRST = [
+    ("kode voucher gak bisa dipake", "promo-code"),
+    ("how much is the shipping fee", "shipping-cost"),
+]
+
+
+@pytest.mark.parametrize(("text", "entry_id"), OFFERED_FIRST)
+def test_near_paraphrases_are_offered_first(shop_kb: KnowledgeBase, text: str, entry_id: str) -> None:
+    decision = shop_kb.decide(text)
+    assert decision.kind is DecisionKind.CLARIFY
+    assert decision.options[0].id == entry_id
+    assert 0.8 <= decision.matches[0].score < shop_kb.thresholds.lexical.answer_score
 
 
 def test_every_answerable_question_is_answered_or_offered(shop_kb: KnowledgeBase) -> None:
