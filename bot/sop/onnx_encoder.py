@@ -305,7 +305,7 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         # Idle pool threads spin-wait by default: a cheaper next message on an idle machine,
         # but on a busy one they take the CPU from other workers and the database
-        # (two processes with two spinning threads: p99 18-22 ms; not spinning: 12-16 ms).
+        # (float32, two processes with two spinning threads each: p99 18-22 ms; not spinning: 12-16 ms).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session: Any = ort.InferenceSession(
             str(self.model_file), options, providers=["CPUExecutionProvider"]
