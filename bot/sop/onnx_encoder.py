@@ -140,20 +140,39 @@ def onnx_model_file(model_path: Path, cache_dir: Path | None = None, precision: 
     """The graph to run: the model's float graph (the one it ships, else the cached export, made
     now if missing) or, for int8, its quantised copy in the cache, made now if missing."""
     cache = cache_dir or default_cache_dir()
+    prefix = f"encoder-{_model_id(model_path)}-"  # this model's files, whatever their version
     shipped = model_path / SHIPPED_ONNX
     if shipped.is_file():
         source, key = shipped, _shipped_key(shipped)
     else:
         key = export_key(model_path)
-        source = cache / f"encoder-{key}.onnx"
+        source = cache / f"{prefix}{key}.onnx"
         if not source.is_file():
             export_onnx(model_path, source)
+            _prune(cache, prefix, key)
     if precision == "float32":
         return source
-    target = cache / f"encoder-{key}-{QUANTISATION}.onnx"
+    target = cache / f"{prefix}{key}-{QUANTISATION}.onnx"
     if not target.is_file():
         quantise_onnx(source, target)
+        _prune(cache, prefix, key)
     return target
+
+
+def _model_id(model_path: Path) -> str:
+    return hashlib.sha256(str(model_path.resolve()).encode()).hexdigest()[:12]
+
+
+def _prune(cache: Path, prefix: str, key: str) -> None:
+    """Remove this model's exports of other versions (~150 MB each): a reinstalled model or
+    an upgraded exporter would otherwise leave them behind for good. A worker still
+    running an old file keeps it open; unlinking does not pull it away."""
+    for stale in cache.glob(f"{prefix}*.onnx"):
+        if not stale.name.startswith(f"{prefix}{key}"):
+            try:
+                stale.unlink()
+            except OSError as error:
+                log.warning("cannot remove a stale ONNX export", extra={"file": str(stale), "error": str(error)})
 
 
 def _shipped_key(graph: Path) -> str:

@@ -113,6 +113,33 @@ def test_the_export_key_changes_with_the_weights(tmp_path: Path) -> None:
     assert export_key(model) != before
 
 
+def test_a_new_version_of_a_model_replaces_its_old_exports_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+
+    def write(source_or_model: Path, target: Path) -> None:
+        made.append(target.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"graph")
+
+    monkeypatch.setattr("bot.sop.onnx_encoder.export_onnx", write)
+    monkeypatch.setattr("bot.sop.onnx_encoder.quantise_onnx", write)
+    cache = tmp_path / "cache"
+    model = write_model_dir(tmp_path / "model", [TRANSFORMER])
+    other = write_model_dir(tmp_path / "other", [TRANSFORMER])
+    (model / "model.safetensors").write_bytes(b"v1")
+    old_float, old_int8 = onnx_model_file(model, cache, "float32"), onnx_model_file(model, cache, "int8")
+    others = onnx_model_file(other, cache, "int8")
+    assert len(made) == 4 and onnx_model_file(model, cache, "int8") == old_int8 and len(made) == 4  # reused
+
+    (model / "model.safetensors").write_bytes(b"version 2")  # a reinstalled, changed model
+    new_int8 = onnx_model_file(model, cache, "int8")
+    assert new_int8 != old_int8 and new_int8.is_file()
+    assert not old_float.exists() and not old_int8.exists()  # this model's old version is gone
+    assert others.is_file()  # another model's files are not touched
+
+
 def test_a_model_that_ships_its_onnx_graph_is_not_exported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
