@@ -29,7 +29,7 @@ from bot.groupmod.notices import (
 )
 from bot.groupmod.service import ChatSetup, ModerationService
 from bot.handlers.context import Context, Outcome
-from bot.handlers.registry import CommandSpec, Scope
+from bot.handlers.registry import CommandBody, CommandSpec, Scope
 from bot.moderation.durations import DURATION_EXAMPLES, DurationError, parse_duration
 from bot.moderation.limits import limits_for
 from bot.moderation.policy import ModerationPolicy, to_dict
@@ -304,11 +304,8 @@ async def _unwarn(
         user_key=target.key,
         user_name=target.mention,
         moderator_key=command.sender.key,
-        rule=None,
-        reason=ctx.mask(" ".join(rest)) or None,
-        evidence=None,
+        reason=ctx.mask(" ".join(rest)),
         action="unwarn",
-        ends_at=None,
     )
     setup = await _setup(command, ctx)
     posts = log_posts(ctx, setup, command.address, [case], [], command.chat_title)
@@ -599,163 +596,46 @@ BAN = frozenset({Right.BAN_MEMBERS})
 DELETE = frozenset({Right.DELETE_MESSAGES})
 MANAGE = frozenset({Right.MANAGE_CHAT})
 
+def _moderators(
+    name: str,
+    run: CommandBody,
+    rights: frozenset[Right],
+    usage: str = "",
+    *,
+    scope: Scope = Scope.GROUP,
+    aliases: tuple[str, ...] = (),
+) -> CommandSpec:
+    """A command for moderators (or chat admins holding `rights`), help text `moderation.help_<name>`."""
+    return CommandSpec(
+        name, run, f"moderation.help_{name}", role=MOD, rights=rights, scope=scope, usage=usage, aliases=aliases
+    )
+
+
+def _about_someone(name: str, body: Body, rights: frozenset[Right], usage: str) -> CommandSpec:
+    """A moderator command aimed at one member, who is found first (`moderation.usage_<name>` if not)."""
+    return _moderators(name, about_someone(f"moderation.usage_{name}", body), rights, usage)
+
+
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec(
-        "warn",
-        about_someone("moderation.usage_warn", _sanction_command("warn")),
-        "moderation.help_warn",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-        usage="@user [reason]",
-    ),
-    CommandSpec(
-        "unwarn",
-        about_someone("moderation.usage_unwarn", _unwarn),
-        "moderation.help_unwarn",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-        usage="@user",
-    ),
+    _about_someone("warn", _sanction_command("warn"), RESTRICT, "@user [reason]"),
+    _about_someone("unwarn", _unwarn, RESTRICT, "@user"),
     CommandSpec("warns", warns, "moderation.help_warns", scope=Scope.GROUP, usage="[@user]"),
-    CommandSpec(
-        "mute",
-        about_someone("moderation.usage_mute", _sanction_command("mute", needs_duration=True)),
-        "moderation.help_mute",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-        usage="@user DURATION [reason]",
-    ),
-    CommandSpec(
-        "unmute",
-        about_someone("moderation.usage_unmute", _lift_command("unmute")),
-        "moderation.help_unmute",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-        usage="@user",
-    ),
-    CommandSpec(
-        "kick",
-        about_someone("moderation.usage_kick", _sanction_command("kick")),
-        "moderation.help_kick",
-        role=MOD,
-        rights=BAN,
-        scope=Scope.GROUP,
-        usage="@user [reason]",
-    ),
-    CommandSpec(
-        "ban",
-        about_someone("moderation.usage_ban", _sanction_command("ban", takes_duration=True)),
-        "moderation.help_ban",
-        role=MOD,
-        rights=BAN,
-        scope=Scope.GROUP,
-        usage="@user [DURATION] [reason]",
-    ),
-    CommandSpec(
-        "unban",
-        about_someone("moderation.usage_unban", _lift_command("unban")),
-        "moderation.help_unban",
-        role=MOD,
-        rights=BAN,
-        scope=Scope.GROUP,
-        usage="@user|ID",
-    ),
-    CommandSpec(
-        "purge",
-        purge,
-        "moderation.help_purge",
-        role=MOD,
-        rights=DELETE,
-        scope=Scope.GROUP,
-        usage="N",
-    ),
+    _about_someone("mute", _sanction_command("mute", needs_duration=True), RESTRICT, "@user DURATION [reason]"),
+    _about_someone("unmute", _lift_command("unmute"), RESTRICT, "@user"),
+    _about_someone("kick", _sanction_command("kick"), BAN, "@user [reason]"),
+    _about_someone("ban", _sanction_command("ban", takes_duration=True), BAN, "@user [DURATION] [reason]"),
+    _about_someone("unban", _lift_command("unban"), BAN, "@user|ID"),
+    _moderators("purge", purge, DELETE, "N"),
     CommandSpec("rules", rules, "moderation.help_rules", scope=Scope.GROUP),
-    CommandSpec(
-        "setrules",
-        setrules,
-        "moderation.help_setrules",
-        role=MOD,
-        rights=MANAGE,
-        scope=Scope.GROUP,
-        usage="TEXT|off",
-    ),
-    CommandSpec(
-        "filter",
-        filter_words,
-        "moderation.help_filter",
-        role=MOD,
-        rights=MANAGE,
-        scope=Scope.GROUP,
-        usage="add|remove|allow|unallow|list WORDS",
-    ),
-    CommandSpec(
-        "settings",
-        settings,
-        "moderation.help_settings",
-        role=MOD,
-        rights=MANAGE,
-        scope=Scope.GROUP,
-        usage="[NAME VALUE]",
-        aliases=("modsettings",),
-    ),
-    CommandSpec(
-        "logchat",
-        logchat,
-        "moderation.help_logchat",
-        role=MOD,
-        rights=MANAGE,
-        scope=Scope.GROUP,
-        usage="CHAT_ID|off",
-    ),
-    CommandSpec(
-        "case",
-        case,
-        "moderation.help_case",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-        usage="N",
-    ),
-    CommandSpec(
-        "modlog",
-        _history_run(),
-        "moderation.help_modlog",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-        usage="@user",
-        aliases=("cases",),
-    ),
+    _moderators("setrules", setrules, MANAGE, "TEXT|off"),
+    _moderators("filter", filter_words, MANAGE, "add|remove|allow|unallow|list WORDS"),
+    _moderators("settings", settings, MANAGE, "[NAME VALUE]", aliases=("modsettings",)),
+    _moderators("logchat", logchat, MANAGE, "CHAT_ID|off"),
+    _moderators("case", case, RESTRICT, "N"),
+    _moderators("modlog", _history_run(), RESTRICT, "@user", aliases=("cases",)),
     CommandSpec("report", report, "moderation.help_report", scope=Scope.GROUP),
-    CommandSpec(
-        "appeal", appeal, "moderation.help_appeal", scope=Scope.PRIVATE, usage="CASE [why]"
-    ),
-    CommandSpec(
-        "appeals",
-        appeals.list_open,
-        "moderation.help_appeals",
-        role=MOD,
-        rights=RESTRICT,
-        scope=Scope.GROUP,
-    ),
-    CommandSpec(
-        "appealok",
-        appeals.accept,
-        "moderation.help_appealok",
-        role=MOD,
-        rights=RESTRICT,
-        usage="APPEAL [note]",
-    ),
-    CommandSpec(
-        "appealno",
-        appeals.reject,
-        "moderation.help_appealno",
-        role=MOD,
-        rights=RESTRICT,
-        usage="APPEAL reason",
-    ),
+    CommandSpec("appeal", appeal, "moderation.help_appeal", scope=Scope.PRIVATE, usage="CASE [why]"),
+    _moderators("appeals", appeals.list_open, RESTRICT),
+    _moderators("appealok", appeals.accept, RESTRICT, "APPEAL [note]", scope=Scope.ANYWHERE),
+    _moderators("appealno", appeals.reject, RESTRICT, "APPEAL reason", scope=Scope.ANYWHERE),
 )
