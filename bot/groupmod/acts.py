@@ -133,8 +133,8 @@ async def punish(
         user_name=target.mention,
         moderator_key=by,
         rule=rule,
-        reason=ctx.mask(reason)[:1000] if reason else None,
-        evidence=ctx.mask(evidence)[:500] if evidence else None,
+        reason=ctx.mask(reason) if reason else None,
+        evidence=ctx.mask(evidence) if evidence else None,
         action=action_name,
         dry_run=dry_run,
         message_id=message_id,
@@ -230,11 +230,8 @@ async def lift(
         user_key=target.key,
         user_name=target.mention,
         moderator_key=by,
-        rule=None,
-        reason=ctx.mask(reason)[:1000] if reason else None,
-        evidence=None,
+        reason=ctx.mask(reason) if reason else None,
         action=kind,
-        ends_at=None,
     )
     action: Action = (Unrestrict if kind == "unmute" else Unban)(
         address=chat, user_id=target.user_id

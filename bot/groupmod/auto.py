@@ -147,17 +147,15 @@ async def _auto_case(
     return await ctx.tx.moderation.add_case(
         event.address,
         ctx.now,
-        thread_id=event.address.thread_id,
         user_key=event.sender.key,
         user_name=event.sender.mention,
         moderator_key=AUTO,
         rule=verdict.rule,
         reason=verdict.reason(staff),
-        evidence=ctx.mask(verdict.evidence)[:500] or None,
+        evidence=ctx.mask(verdict.evidence),
         action=action,
         dry_run=dry_run,
         message_id=event.message_id,
-        ends_at=None,
         number=number,
     )
 

@@ -28,6 +28,14 @@ from bot.storage.models import (
 )
 from bot.storage.sql import dialect_insert
 
+REASON_LIMIT = 1000  # characters of a case's reason that are kept
+EVIDENCE_LIMIT = 500  # characters of the (masked) offending message that are kept
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    """The first `limit` characters, None for no text."""
+    return text[:limit] if text else None
+
 
 @dataclass(frozen=True, slots=True)
 class Violator:
@@ -120,7 +128,8 @@ class ModerationRepo:
         The row is buffered, like transcript lines: a busy group's cases of one batch go in
         one executemany, and any later read in the transaction sees them (the buffer is
         written before every statement). Callers that know the next number from
-        `violator` save the read.
+        `violator` save the read. Reasons and evidence are cut to REASON_LIMIT and
+        EVIDENCE_LIMIT characters: a case is a log line, not an archive of the chat.
         """
         chat = (address.platform, address.chat_id)
         if number is None:
@@ -135,14 +144,14 @@ class ModerationRepo:
             "dry_run": False,
             "parent_number": None,
             "rule": None,
-            "reason": None,
-            "evidence": None,
             "message_id": None,
             "ends_at": None,
             "user_name": None,
             "revoked_at": None,
             "revoked_by": None,
             **fields,
+            "reason": _cut(fields.get("reason"), REASON_LIMIT),
+            "evidence": _cut(fields.get("evidence"), EVIDENCE_LIMIT),
             "platform": address.platform,
             "chat_id": address.chat_id,
             "number": number,

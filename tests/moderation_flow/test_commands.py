@@ -49,6 +49,14 @@ async def test_unwarn_and_warns(group: Group) -> None:
     assert "has 1 active warning(s)" in (await group.admin("warns", "42")).text
 
 
+async def test_a_case_keeps_the_start_of_an_overlong_reason(group: Group) -> None:
+    await group.admin("warn", "x" * 3000, reply_to=reply_to_budi())
+    await group.admin("unwarn", "y" * 3000, reply_to=reply_to_budi())
+    warn, unwarn = await group.cases()
+    assert warn.reason == "x" * 1000 and unwarn.reason == "y" * 1000
+    assert (warn.action, unwarn.action) == ("warn", "unwarn")
+
+
 async def test_mute_needs_a_duration_and_is_clamped_to_telegrams_limit(group: Group) -> None:
     missing = await group.admin("mute", "42")
     assert "Expected a duration" in missing.text and of(missing, Restrict) == []
