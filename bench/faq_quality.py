@@ -150,6 +150,14 @@ def make_encoder(
         sys.exit(f"--encoder semantic needs the [semantic] extra: {error}")
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -240,9 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
     parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
     parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
-    parser.add_argument("--threads", type=int, default=None, help="of the semantic encoder (default: the bot's)")
+    parser.add_argument("--threads", type=positive, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0, help="pad the SOP to N entries")
     args = parser.parse_args(argv)
+    for csv_file in (args.train, args.test):
+        if not csv_file.is_file():
+            parser.error(f"no such CSV file: {csv_file}")
     result = run(
         args.train,
         args.test,

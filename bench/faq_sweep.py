@@ -17,7 +17,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bench.faq_quality import DEFAULT_RUNTIME, run
+from bench.faq_quality import DEFAULT_RUNTIME, positive, run
 from bench.split_folds import DEFAULT_OUT, DEFAULT_SOURCE, split
 
 HIGHER_IS_BETTER = (
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
     parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
     parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
-    parser.add_argument("--threads", type=int, default=None, help="of the semantic encoder (default: the bot's)")
+    parser.add_argument("--threads", type=positive, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0)
     args = parser.parse_args(argv)
 

@@ -37,3 +37,20 @@ def test_webhook_load_test_with_a_killed_worker_loses_and_doubles_nothing() -> N
     # A reply can only be doubled if its platform call was in flight at the very moment of the
     # SIGKILL (Telegram and WhatsApp have no idempotency key); redelivered webhooks never double.
     assert result["doubled"] <= result["sends_in_flight_at_kill"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--train", "missing.csv", "--test", "missing.csv"], "no such CSV file: missing.csv"),
+        (["--train", "a.csv", "--test", "b.csv", "--threads", "0"], "expected a whole number of at least 1"),
+    ],
+)
+def test_faq_benchmark_refuses_bad_arguments_in_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.faq_quality import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
