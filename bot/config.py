@@ -190,6 +190,7 @@ class PrivacySettings(Section):
     mask_phones: bool = True
     mask_emails: bool = True
     mask_nik: bool = True
+    mask_secrets: bool = True  # passwords, OTPs, PINs and verification codes people type
     transcript_retention_days: int | None = Field(default=None, ge=1)  # None: keep transcripts
 
 
