@@ -171,7 +171,7 @@ async def serve(
     if settings.http.enabled:
         import uvicorn
 
-        app = build_app(runtime.store, adapters)
+        app = build_app(runtime.store, adapters, max_body_bytes=settings.http.max_body_bytes)
         config = uvicorn.Config(app, log_config=None, lifespan="off")
         server = Server(config)
         sock = listening_socket(settings.http.host, settings.http.port, shared=not slot.alone)

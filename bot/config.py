@@ -41,6 +41,7 @@ class HttpSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str | None = None  # where platforms reach us, for webhook registration
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # larger request bodies are refused (413)
 
 
 class TelegramSettings(Section):
@@ -190,6 +191,7 @@ class PrivacySettings(Section):
     mask_phones: bool = True
     mask_emails: bool = True
     mask_nik: bool = True
+    mask_secrets: bool = True  # passwords, OTPs, PINs and verification codes people type
     transcript_retention_days: int | None = Field(default=None, ge=1)  # None: keep transcripts
 
 

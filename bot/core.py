@@ -63,8 +63,7 @@ class Core:
         self.pipeline = pipeline or build_pipeline(self.commands)
         self.preparers = PREPARERS if preparers is None else preparers
         self.extras = extras or {}
-        privacy = settings.privacy
-        self.mask = Masker(privacy.mask_cards, privacy.mask_phones, privacy.mask_emails, privacy.mask_nik)
+        self.mask = Masker.from_settings(settings.privacy)
         # Per-process memo of people and chats already stored, to spare a write per group message.
         self._seen: OrderedDict[str, tuple[tuple[object, ...], float]] = OrderedDict()
 

@@ -54,3 +54,12 @@ def test_faq_benchmark_refuses_bad_arguments_in_one_line(
     with pytest.raises(SystemExit) as stopped:
         main(args)
     assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_hostile_input_benchmark_handles_a_long_word_and_refuses_an_oversized_body() -> None:
+    (result,) = run_module("bench.hostile_input", "--runs", "2", "--size", "100000")
+    assert result["body_bytes"] > 100_000
+    handled, refused = result["one_word_message_handled_ms"], result["over_cap_refused_413_ms"]
+    assert isinstance(handled, dict) and isinstance(refused, dict) and handled["p50"] > 0 and refused["p50"] > 0
+    assert set(result["hostile_100k_characters_ms"]) == {  # type: ignore[arg-type]
+        "mask_pii", "moderation_full_readings", "moderation_tracked_readings"}

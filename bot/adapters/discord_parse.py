@@ -23,6 +23,7 @@ from typing import Any
 
 import discord
 
+from bot.adapters.incoming import DISCORD_MAX_TEXT, clean_text
 from bot.adapters.text import find_urls, parse_command
 from bot.events import (
     Address,
@@ -116,7 +117,7 @@ def parse_message(message: discord.Message, me_id: int, *, edited: bool = False)
         common["sender_rights"] = rights_of(channel.permissions_for(author))
         common["bot_rights"] = rights_of(channel.permissions_for(guild.me))  # type: ignore[union-attr]
     reply_to = _reply_ref(message)
-    text = message.content or ""
+    text = clean_text(message.content or "", DISCORD_MAX_TEXT)
     typed = parse_command(text) if not edited else None
     if typed is not None:
         return [_command(common, message, typed.name, typed.args, reply_to)]
@@ -141,7 +142,8 @@ def _reply_ref(message: discord.Message) -> MessageRef | None:
         return None
     resolved = reference.resolved
     if isinstance(resolved, discord.Message):
-        return MessageRef(str(resolved.id), person_of(resolved.author), resolved.content, resolved.created_at)
+        text = clean_text(resolved.content or "", DISCORD_MAX_TEXT)
+        return MessageRef(str(resolved.id), person_of(resolved.author), text, resolved.created_at)
     return MessageRef(str(reference.message_id))
 
 

@@ -38,6 +38,7 @@ from telegram import (
     User,
 )
 
+from bot.adapters.incoming import MAX_DATA, MAX_NAME, TELEGRAM_MAX_TEXT, clean_text
 from bot.adapters.text import parse_command
 from bot.events import (
     Address,
@@ -79,6 +80,7 @@ _BOT_MEMBERSHIP = {
     "kicked": "kicked",
 }
 _USER_ID = re.compile(r"^\d{5,}$")
+_MAX_LANGUAGE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +126,27 @@ def person_of(user: User) -> Person:
     return Person(
         TELEGRAM,
         str(user.id),
-        name=user.full_name,
-        username=user.username,
-        language=user.language_code,
+        name=clean_text(user.full_name, MAX_NAME),
+        username=_short(user.username, MAX_NAME),
+        language=_short(user.language_code, _MAX_LANGUAGE),
         is_bot=user.is_bot,
     )
 
 
 def chat_as_person(chat: Chat) -> Person:
     """A chat that speaks: an anonymous admin (the group itself) or a channel posting in a group."""
-    return Person(TELEGRAM, str(chat.id), name=chat.title or chat.effective_name or "", username=chat.username)
+    name = clean_text(chat.title or chat.effective_name or "", MAX_NAME)
+    return Person(TELEGRAM, str(chat.id), name=name, username=_short(chat.username, MAX_NAME))
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    """An optional platform string, cut and cleaned like any incoming text."""
+    return clean_text(value, limit) if value is not None else None
+
+
+def _text_of(message: Message) -> str:
+    """A message's text or caption, cut to what Telegram allows (a forged update may hold more)."""
+    return clean_text(message.text or message.caption or "", TELEGRAM_MAX_TEXT)
 
 
 def sender_of(message: Message) -> Person | None:
@@ -156,7 +169,7 @@ def _common(update_id: str, message: Message, at: datetime) -> dict[str, Any]:
         "at": at,
         "sender": sender_of(message),
         "chat_kind": chat_kind_of(message.chat),
-        "chat_title": message.chat.title,
+        "chat_title": _short(message.chat.title, MAX_NAME),
     }
 
 
@@ -180,13 +193,13 @@ def _message(update_id: str, message: Message, me: BotIdentity, *, edited: bool)
             return []  # the bot's own departure arrives as my_chat_member
         member = person_of(message.left_chat_member)
         return [MemberLeft(**{**common, "sender": member}, member=member)]
-    text = message.text or message.caption or ""
+    text = _text_of(message)
     media = next((kind for kind in _MEDIA_KINDS if getattr(message, kind, None)), None)
     if not text and media is None:
         return []  # a service message we do not act on (pins, title changes, topics opened)
     reply_to = _reply_ref(message)
     if message.text and not edited:
-        typed = parse_command(message.text)
+        typed = parse_command(text)
         if typed is not None and _is_command_entity(message):
             if typed.addressee and typed.addressee.lower() != me.username.lower():
                 return []  # meant for another bot in the group
@@ -229,7 +242,7 @@ def _reply_ref(message: Message) -> MessageRef | None:
     return MessageRef(
         message_id=str(replied.message_id),
         sender=sender_of(replied),
-        text=replied.text or replied.caption or "",
+        text=_text_of(replied),
         at=replied.date,
     )
 
@@ -295,8 +308,8 @@ def _button(update_id: str, query: CallbackQuery, received_at: datetime) -> list
             at=received_at,
             sender=person_of(query.from_user),
             chat_kind=chat_kind_of(message.chat),
-            chat_title=message.chat.title,
-            data=query.data,
+            chat_title=_short(message.chat.title, MAX_NAME),
+            data=clean_text(query.data, MAX_DATA),
             message_id=str(message.message_id),
         )
     ]
@@ -331,7 +344,7 @@ def _bot_membership(update_id: str, change: ChatMemberUpdated) -> BotMembershipC
         at=change.date,
         sender=person_of(change.from_user),
         chat_kind=chat_kind_of(change.chat),
-        chat_title=change.chat.title,
+        chat_title=_short(change.chat.title, MAX_NAME),
         bot_rights=rights_of(member),
         status=_BOT_MEMBERSHIP.get(member.status, member.status),
     )

@@ -9,7 +9,9 @@ committed with whatever else arrived; the replies are sent after), so a crash be
 the answer means Meta delivers it again and nothing is lost: each customer's events
 in order, their last message time stored (the 24-hour window), delivery statuses
 stored, a failed status reported to the core as `DeliveryFailed`. A delivery that
-could not be stored is answered 500, which makes Meta retry.
+could not be stored is answered 500, which makes Meta retry. A signed body that is
+not a delivery at all (not a JSON object) is answered 400; a malformed message or
+status inside a delivery is skipped and logged, and its neighbours are handled.
 
 Sending. A `Send` becomes text, reply buttons, a list or numbered lines
 (`whatsapp_send.plan_send`). Outside the customer-service window (24 hours after
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 import weakref
@@ -58,10 +59,12 @@ from bot.adapters.tls import client_tls
 from bot.adapters.whatsapp_parse import (
     SIGNATURE_HEADER,
     WHATSAPP,
+    BadDelivery,
     Signature,
     check_signature,
+    decode,
     error_code,
-    parse,
+    parse_delivery,
 )
 from bot.adapters.whatsapp_send import MAX_TEXT, plan_send, template_payload
 from bot.clock import Clock
@@ -161,12 +164,14 @@ class WhatsAppAdapter:
         if self._sink is None:
             return Response(status_code=503)  # not running: Meta delivers it again later
         try:
-            events = parse(json.loads(body), self.config.phone_number_id)
-        except Exception:
-            log.exception("whatsapp webhook not understood; acknowledged and dropped")
-            return Response(status_code=200)
+            delivery = parse_delivery(decode(body), self.config.phone_number_id)
+        except BadDelivery as exc:
+            log.warning("whatsapp webhook refused: %s", exc, extra={"platform": WHATSAPP})
+            return Response(status_code=400)
+        for problem in delivery.skipped:
+            log.warning("whatsapp webhook: skipped %s", problem, extra={"platform": WHATSAPP})
         try:
-            await self._handle_all(events)
+            await self._handle_all(delivery.events)
         except Exception:
             return Response(status_code=500)  # not stored: Meta delivers it again; the core dedupes
         return Response(status_code=200)

@@ -484,6 +484,12 @@ async def _customer_of(
     return ticket.customer_key if ticket is not None else None
 
 
+async def _shown_name(ctx: Context, person_key: str) -> str:
+    """A person's name as staff see it in the workspace: masked like the card (a WhatsApp key is a phone)."""
+    name = await display_name(ctx, person_key)
+    return ctx.mask.person_key(person_key) if name == person_key else ctx.mask(name)
+
+
 def _when(moment: datetime, ctx: Context) -> str:
     return moment.astimezone(ctx.settings.zone).strftime("%Y-%m-%d %H:%M")
 
@@ -495,8 +501,8 @@ async def history(command: Command, ctx: Context) -> Outcome:
     if customer is None:
         return Outcome.done("history_usage", _say(command, ctx, "history_usage"))
     past = await ctx.tx.tickets.for_customer(customer, limit=10)
-    name = await display_name(ctx, customer)
-    lines = [ctx.t("handoff.history_header", language, customer=name, key=customer)]
+    name = await _shown_name(ctx, customer)
+    lines = [ctx.t("handoff.history_header", language, customer=name, key=ctx.mask.person_key(customer))]
     if not past:
         lines.append(ctx.t("handoff.history_none", language))
     for item in past:
@@ -544,7 +550,7 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
             who = await display_name(ctx, line.author_key)
         entries.append((line.at, 0, f"[{_when(line.at, ctx)}] {who}: {line.text or '–'}"))
     for event in await ctx.tx.tickets.events(ticket.id):
-        actor = await display_name(ctx, event.actor_key) if event.actor_key else "bot"
+        actor = await _shown_name(ctx, event.actor_key) if event.actor_key else "bot"
         if event.action == "note":
             entries.append(
                 (event.at, 1, f"[{_when(event.at, ctx)}] 📝 {actor}: {event.detail or '–'}")

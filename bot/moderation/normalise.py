@@ -135,7 +135,9 @@ _J_RUN_BYTES_TABLE = bytes.maketrans(b"@$!|", b"as11")
 # digits (`anj.ing`, `sh!t`, `b@bi`, `a$$hole`), `$` starting a word (`$hit`) and `$` ending
 # one (`a$$`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`) they stay separators.
 _J_CHARS = r"[.\-_*'`@$!|]"
-_J_RUN = rf"(?<={{w}}){_J_CHARS}+(?={{w}})|(?<!{{w}})\$+(?={{l}})|(?<={{l}})\$+(?!{{w}})"
+# Each run is read once: possessive quantifiers, and a `$` run is tried only from its first `$`
+# (otherwise "$$$…$" would be re-read from every position: quadratic).
+_J_RUN = rf"(?<={{w}}){_J_CHARS}++(?={{w}})|(?<!{{w}})(?<!\$)\$++(?={{l}})|(?<={{l}})\$++(?!{{w}})"
 _J_RUN_RE = re.compile(_J_RUN.format(w=r"[^\W_]", l=r"[^\W\d_]"))
 _J_RUN_BYTES_RE = re.compile(_J_RUN.format(w="[A-Za-z0-9]", l="[A-Za-z]").encode())
 

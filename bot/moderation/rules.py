@@ -225,7 +225,8 @@ def repeated_messages(message: Message, ctx: RuleContext) -> Violation | None:
                      message.text[:200])  # fmt: skip
 
 
-_NOT_SHOUTING_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)[@#]\w+|\S+\.\w{2,}/\S*")
+# The path-like alternative starts only where a word starts, so a long word is read once.
+_NOT_SHOUTING_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)[@#]\w+|(?<!\S)\S+?\.\w{2,}/\S*")
 
 
 def shouting(message: Message, ctx: RuleContext) -> Violation | None:

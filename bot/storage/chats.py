@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address
 from bot.storage.models import Chat
-from bot.storage.sql import dialect_insert
+from bot.storage.sql import dialect_insert, fit
 
 
 class ChatRepo:
@@ -36,7 +36,7 @@ class ChatRepo:
                 "platform": address.platform,
                 "chat_id": address.chat_id,
                 "kind": kind,
-                "title": title,
+                "title": fit(table, "title", title),
                 "settings": {},
                 "migrated_to": None,
                 "created_at": now,

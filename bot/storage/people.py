@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.events import Person
 from bot.roles import Role
 from bot.storage.models import PersonRecord, StaffRole
-from bot.storage.sql import dialect_insert
+from bot.storage.sql import dialect_insert, fit
 
 
 class PeopleRepo:
@@ -63,9 +63,9 @@ class PeopleRepo:
             (person.platform, person.user_id): {
                 "platform": person.platform,
                 "user_id": person.user_id,
-                "name": person.name or None,
-                "username": person.username,
-                "language": person.language,
+                "name": fit(table, "name", person.name or None),
+                "username": fit(table, "username", person.username),
+                "language": fit(table, "language", person.language),
                 "preferred_language": None,
                 "unreachable": False,
                 "first_seen": now,

@@ -307,3 +307,43 @@ async def test_media_is_answered_politely(live: Live) -> None:
     await live.deliver()
     assert len(live.graph.texts) == 1 and live.graph.texts == live.replies
 
+
+
+async def test_one_malformed_message_costs_only_itself(live: Live, caplog: pytest.LogCaptureFixture) -> None:
+    delivery = live.inbound("halo")
+    value = delivery["entry"][0]["changes"][0]["value"]
+    good = value["messages"][0]
+    other = "6289876543210"
+    value["contacts"].append({"profile": {"name": "Sari"}, "wa_id": other})
+    value["messages"] = [
+        dict(good, id="wamid.BAD0001", **{"from": "62812\ud800"}),  # a lone surrogate in the sender
+        good,
+        dict(good, id="wamid.BAD0002", text={"body": ["not", "text"]}),  # the wrong type
+        dict(good, id="wamid.GOOD0002", **{"from": other}, text={"body": "cara refund gimana?"}),
+        dict(good, id="wamid." + "A" * 5000),  # longer than any message id
+        "not even an object",
+    ]
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.whatsapp"):
+        response = await live.post(json.dumps(delivery).encode())
+    assert response.status_code == 200
+    assert [event.sender.user_id for event in live.events if event.sender] == [CUSTOMER, other]
+    await live.deliver()
+    assert sorted(message["to"] for message in live.graph.messages) == sorted([CUSTOMER, other])
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 4
+    assert any("message 0: from is not a WhatsApp id" in line for line in skipped)
+    assert any("message 2: text.body is not a string" in line for line in skipped)
+
+
+async def test_a_signed_body_that_is_no_delivery_is_a_bad_request(live: Live) -> None:
+    for body in (b"{", b"[]", b"null", b"[" * 100_000):
+        response = await live.post(body)
+        assert response.status_code == 400
+    assert live.events == []
+
+
+async def test_a_huge_message_is_cut_to_whatsapps_maximum_before_the_bot_reads_it(live: Live) -> None:
+    response = await live.customer_says("refund " + "a" * 1_000_000)
+    assert response.status_code == 200
+    (event,) = live.events
+    assert isinstance(event, Message) and len(event.text) == 4096 and event.text.startswith("refund aaa")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.actions import Button, Send
-from bot.adapters.whatsapp_parse import Signature, check_signature, parse, sign
+from bot.adapters.whatsapp_parse import BadDelivery, Signature, check_signature, decode, parse, parse_delivery, sign
 from bot.adapters.whatsapp_send import plan_send, template_payload
 from bot.events import Address, ButtonPressed, Command, DeliveryStatus, Message
 from tests.adapters.payloads import payload
@@ -114,3 +116,50 @@ def test_a_long_text_with_buttons_sends_the_text_first_and_the_buttons_last() ->
 def test_a_template_names_its_language() -> None:
     expected = {"name": "follow_up", "language": {"code": "id"}}
     assert template_payload(CUSTOMER, "follow_up", "id")["template"] == expected
+
+
+def test_a_signature_with_bytes_beyond_ascii_is_invalid_not_an_error() -> None:
+    body = b"{}"
+    secret = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    upper = "SHA256=" + sign(body, secret)[7:].upper()
+    for header in ("sha256=\xff\xfe", "sha256=" + "é" * 64, "sha256=\udc80", upper):
+        expected = Signature.VALID if header.startswith("SHA256") else Signature.INVALID
+        assert check_signature(body, header, secret) is expected
+
+
+def test_malformed_messages_are_skipped_and_named_and_their_neighbours_kept() -> None:
+    delivery = payload("whatsapp", "batched")
+    messages = delivery["entry"][0]["changes"][0]["value"]["messages"]
+    messages.insert(1, dict(messages[0], id=None))
+    messages.append(dict(messages[0], id="wamid.X", timestamp="soon"))
+    parsed = parse_delivery(delivery, NUMBER)
+    assert [event.text for event in parsed.events] == ["halo", "halo juga"]
+    assert parsed.skipped == [
+        "entry 0 change 0 message 1: id is not a WhatsApp message id",
+        "entry 0 change 0 message 3: timestamp is not a Unix time",
+    ]
+
+
+def test_statuses_with_impossible_fields_are_skipped() -> None:
+    delivery = payload("whatsapp", "statuses")
+    statuses = delivery["entry"][0]["changes"][0]["value"]["statuses"]
+    statuses[0]["status"] = "delivered" * 10
+    statuses[1]["recipient_id"] = "6" * 200
+    parsed = parse_delivery(delivery, NUMBER)
+    assert parsed.events == [] and len(parsed.skipped) == 2
+
+
+def test_text_names_and_button_data_are_cut_and_cleaned() -> None:
+    delivery = payload("whatsapp", "text_message")
+    value = delivery["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["profile"]["name"] = "Budi\x00" + "i" * 1000
+    value["messages"][0]["text"]["body"] = "halo \ud800 kak\x00" + "!" * 10_000
+    (event,) = parse(delivery, NUMBER)
+    assert event.text.startswith("halo \ufffd kak!") and len(event.text) == 4096 - 1  # cut, then the NUL gone
+    assert event.sender.name.startswith("Budii") and len(event.sender.name) == 128 - 1
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"[]", b"null", b'"x"', b"\xff", b"[" * 100_000, b"1" * 5000])
+def test_a_body_that_is_not_a_json_object_is_a_bad_delivery(body: bytes) -> None:
+    with pytest.raises(BadDelivery):
+        decode(body)

@@ -187,7 +187,7 @@ async def test_history_and_availability(desk: Desk) -> None:
     thread = await _ticket_with_topic(desk)
     await desk.agent_command("close", "sudah", "dijawab", thread=thread)
     history = (await desk.agent_command("history", "whatsapp:6281234567890", private=True)).text
-    assert history.startswith("Riwayat Budi Santoso (whatsapp:6281234567890):")
+    assert history.startswith("Riwayat Budi Santoso (whatsapp:[phone]):")  # as on the card: no phone number
     assert "#1 · 2026-01-05 09:00 · pelanggan minta bicara dengan CS · sudah dijawab" in history
     assert "Pelanggan: mau bicara dengan CS" in history
 
