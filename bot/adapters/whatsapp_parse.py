@@ -154,6 +154,7 @@ def _status(status: Mapping[str, Any]) -> DeliveryStatus:
         message_id=str(status["id"]),
         status=str(status["status"]),
         error=error,
+        callback_data=status.get("biz_opaque_callback_data"),
     )
 
 
