@@ -55,6 +55,7 @@ from bot.adapters.base import (
     ConfirmsDeliveries,
     DeliveryResult,
     EventSink,
+    NoAnswer,
     NotYet,
     OutsideWindow,
     PermanentError,
@@ -311,7 +312,8 @@ class OutboxSender:
             await self._fail(entry, str(exc) or type(exc).__name__, exc.reason)
             finished = True
         except Exception as exc:  # TransientError, timeouts, network errors, surprises
-            finished = await self._retry(entry, self._backoff(entry.attempts), f"{type(exc).__name__}: {exc}")
+            finished = await self._retry(entry, self._backoff(entry.attempts), f"{type(exc).__name__}: {exc}",
+                                         outcome_unknown=isinstance(exc, NoAnswer))
         else:
             if result is None:  # the platform has not said yet what became of an earlier attempt
                 return False
@@ -496,7 +498,7 @@ class OutboxSender:
             await tx.outbox.retry_at(entry.id, now + timedelta(seconds=delay), str(exc), counted=False)
         return False
 
-    async def _retry(self, entry: OutboxEntry, delay: float, error: str) -> bool:
+    async def _retry(self, entry: OutboxEntry, delay: float, error: str, *, outcome_unknown: bool = False) -> bool:
         if entry.attempts >= self.settings.max_attempts:
             await self._fail(entry, f"gave up after {entry.attempts} attempts: {error}", "gave_up")
             return True
@@ -506,7 +508,8 @@ class OutboxSender:
                    "delay_s": round(delay, 2), "error": error[:200]},
         )
         async with self.store.transaction() as tx:
-            await tx.outbox.retry_at(entry.id, self.clock.now() + timedelta(seconds=delay), error)
+            await tx.outbox.retry_at(entry.id, self.clock.now() + timedelta(seconds=delay), error,
+                                     outcome_unknown=outcome_unknown)
         return False
 
     async def _fail(

@@ -29,7 +29,15 @@ from bot.events import Address
 from bot.storage.models import OutboxItem
 from bot.web import build_app
 from tests.adapters.conftest import adapter_settings
-from tests.fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, VERSION, FakeGraph
+from tests.fakes.graph_api import (
+    ACCESS_TOKEN,
+    APP_SECRET,
+    PHONE_NUMBER_ID,
+    VERIFY_TOKEN,
+    VERSION,
+    FakeGraph,
+    graph_stall,
+)
 from tests.fakes.server import serving
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, too_many_requests
 from tests.support.harness import Harness
@@ -198,6 +206,28 @@ async def test_whatsapp_a_status_failure_of_a_lost_send_is_that_rows_failure(
     assert len(graph.messages) == 1
     await first.close()
     await second.close()
+
+
+async def test_whatsapp_a_send_that_timed_out_is_not_repeated_when_its_status_says_it_arrived(
+    graph: FakeGraph, sqlite_database_url: str
+) -> None:
+    settings = whatsapp_settings(graph, sqlite_database_url, whatsapp={"request_timeout_seconds": 0.3})
+    bot = await Harness.open(settings)
+    async with bot.runtime.store.transaction() as tx:
+        await tx.whatsapp.saw_message(CUSTOMER, bot.clock.now())
+    worker = await WhatsAppWorker(bot, settings, "host-a:1").start()
+    await enqueue(bot, Send(address=Address("whatsapp", CUSTOMER), text="Halo Kak"))
+    graph.fail(graph_stall(1.0))  # no answer in time; Meta took it all the same
+    await worker.sender.drain()
+    (row,) = await rows(bot)
+    assert row.status == "pending" and row.attempt_started_at is not None  # the outcome is unknown
+    await worker.status_arrives({"to": CUSTOMER, "biz_opaque_callback_data": "u1#0|0"}, "wamid.TOOK1")
+    bot.clock.advance(minutes=5)
+    await worker.sender.drain()
+    (row,) = await rows(bot)
+    assert (row.status, row.result) == ("sent", "wamid.TOOK1") and graph.messages == []  # not posted again
+    await worker.close()
+    await bot.close()
 
 
 async def test_an_expired_whatsapp_token_pauses_whatsapp_and_keeps_every_reply(

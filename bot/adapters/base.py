@@ -92,6 +92,12 @@ class TransientError(DeliveryError):
     reason = "gave_up"
 
 
+class NoAnswer(TransientError):
+    """The call went out and no answer came back (a read timeout, a dropped connection): the
+    platform may have carried it out. Retried like any transient error, but where the platform
+    can tell (`confirm`), what became of it is asked first."""
+
+
 class PermanentError(DeliveryError):
     """The action can never succeed as it is (bad request, missing rights): give up and record why."""
 

@@ -68,6 +68,7 @@ from bot.adapters.base import (
     Capabilities,
     DeliveryResult,
     EventSink,
+    NoAnswer,
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -479,6 +480,8 @@ class TelegramAdapter:
             return PermanentError(message)
         if isinstance(exc, tg_error.InvalidToken):
             return AuthExpired(message)  # 401: the token was revoked; the sender pauses Telegram
+        if isinstance(exc, tg_error.TimedOut):
+            return NoAnswer(message)  # Telegram may have sent it: a retry is logged as a possible repeat
         return TransientError(message)  # TimedOut, NetworkError (5xx, connection), conflicts
 
 

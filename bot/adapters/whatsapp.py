@@ -57,6 +57,7 @@ from bot.adapters.base import (
     Confirmation,
     DeliveryResult,
     EventSink,
+    NoAnswer,
     NotYet,
     OutsideWindow,
     PermanentError,
@@ -92,6 +93,8 @@ _OUTSIDE_WINDOW = 131047
 _UNREACHABLE = {131026, 131050}  # undeliverable (not on WhatsApp, old app, blocked); stopped marketing
 _TRY_AGAIN = {1, 2, 131000, 131016, 133004}  # unknown error, service unavailable, server temporarily unavailable
 _TOKEN_REFUSED = 190  # access token expired or invalidated
+# Failures before the request left: WhatsApp cannot have the message (others may be a lost answer).
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _MAX_CALLBACK_DATA = 512
 
 
@@ -335,10 +338,12 @@ class WhatsAppAdapter:
             payload = {**payload, "biz_opaque_callback_data": callback_data}
         try:
             response = await self._http.post(f"{self.config.phone_number_id}/messages", json=payload)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"WhatsApp did not answer in time: {exc!r}") from exc
-        except httpx.TransportError as exc:
+        except _NOT_SENT as exc:
             raise TransientError(f"cannot reach WhatsApp: {exc!r}") from exc
+        except httpx.TimeoutException as exc:
+            raise NoAnswer(f"WhatsApp did not answer in time: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise NoAnswer(f"the connection to WhatsApp broke before its answer: {exc!r}") from exc
         if response.is_success:
             return str(response.json()["messages"][0]["id"])
         raise _error(response)

@@ -216,15 +216,19 @@ class OutboxRepo:
             for row in rows.scalars()
         ]
 
-    async def retry_at(self, row_id: int, at: datetime, error: str, *, counted: bool = True) -> None:
-        """Try again at `at`; an attempt the platform only asked us to slow down is not `counted`."""
+    async def retry_at(
+        self, row_id: int, at: datetime, error: str, *, counted: bool = True, outcome_unknown: bool = False
+    ) -> None:
+        """Try again at `at`; an attempt the platform only asked us to slow down is not `counted`.
+        `outcome_unknown` (no answer came back) keeps the attempt's start, so it is confirmed first."""
         values: dict[str, Any] = {
             "status": PENDING,
             "next_attempt_at": at,
             "claimed_until": None,
-            "attempt_started_at": None,
             "last_error": error[:2000],
         }
+        if not outcome_unknown:
+            values["attempt_started_at"] = None
         if not counted:
             values["attempts"] = OutboxItem.attempts - 1
         await self._session.execute(update(OutboxItem).where(OutboxItem.id == row_id).values(**values))
