@@ -68,7 +68,7 @@ from bot.config import OutboxSettings
 from bot.events import Address, ChatKind, Delivered, DeliveryFailed, Event, SendingPaused, ThreadOpened
 from bot.ratelimit import RateLimiter
 from bot.storage import Store
-from bot.storage.outbox import SENT, OutboxEntry, Pause, UnreportedRow
+from bot.storage.outbox import SENT, AttemptLog, OutboxEntry, Pause, UnreportedRow
 
 log = logging.getLogger("bot.delivery")
 
@@ -121,6 +121,7 @@ class OutboxSender:
         self._probes: set[int] = set()  # rows tried on a paused platform, to see whether its token works
         self._paused: dict[str, Pause] = {}
         self._calls = asyncio.Semaphore(settings.concurrency)
+        self._attempts = AttemptLog(store.database)
 
     def wake(self) -> None:
         """Deliver soon: new rows were just written."""
@@ -345,8 +346,7 @@ class OutboxSender:
                 extra={"key": entry.key, "action": action.kind, "chat": str(action.address),
                        "started": entry.started_at.isoformat()},
             )
-        async with self.store.transaction() as tx:
-            await tx.outbox.mark_started(entry.id, self.clock.now())
+        await self._attempts.started(entry.id, self.clock.now())
         async with self._calls:
             if adapter.capabilities.delivery_keys:
                 return await adapter.execute(action, key=entry.key)  # type: ignore[call-arg]
@@ -356,11 +356,10 @@ class OutboxSender:
         action = entry.action
         feedback = self._result_event(entry, result)
         now = self.clock.now()
-        async with self.store.transaction() as tx:
-            await tx.outbox.mark_sent(
-                entry.id, now, result.thread_id or result.message_id, unreported=feedback is not None
-            )
-            if isinstance(action, Send) and action.delete_after and result.message_id:
+        outcome = result.thread_id or result.message_id
+        if isinstance(action, Send) and action.delete_after and result.message_id:
+            async with self.store.transaction() as tx:
+                await tx.outbox.mark_sent(entry.id, now, outcome, unreported=feedback is not None)
                 # A timer, not a sleeping task: the deletion survives a restart.
                 await tx.timers.schedule(
                     DELETE_AFTER_TIMER,
@@ -369,6 +368,8 @@ class OutboxSender:
                     action.address,
                     {"message_id": result.message_id},
                 )
+        else:
+            await self._attempts.sent(entry.id, now, outcome, unreported=feedback is not None)
         if feedback is not None:
             await self._report(entry.id, feedback)
 

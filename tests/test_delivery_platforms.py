@@ -128,8 +128,9 @@ class WhatsAppWorker:
 
 
 @pytest.fixture
-async def whatsapp_bot(graph: FakeGraph, sqlite_database_url: str) -> AsyncIterator[tuple[Harness, Settings]]:
-    settings = whatsapp_settings(graph, sqlite_database_url, whatsapp={"status_wait_seconds": 60})
+async def whatsapp_bot(graph: FakeGraph, database_url: str) -> AsyncIterator[tuple[Harness, Settings]]:
+    """On SQLite and PostgreSQL."""
+    settings = whatsapp_settings(graph, database_url, whatsapp={"status_wait_seconds": 60})
     bot = await Harness.open(settings)
     async with bot.runtime.store.transaction() as tx:
         await tx.whatsapp.saw_message(CUSTOMER, bot.clock.now())  # the 24-hour window is open
@@ -285,9 +286,10 @@ class TelegramWorker:
 
 @pytest.fixture
 async def telegram_bot(
-    fake_telegram: FakeTelegram, sqlite_database_url: str
+    fake_telegram: FakeTelegram, database_url: str
 ) -> AsyncIterator[tuple[Harness, Settings]]:
-    settings = telegram_settings(fake_telegram, sqlite_database_url, owners=["discord:42", "telegram:7"])
+    """On SQLite and PostgreSQL."""
+    settings = telegram_settings(fake_telegram, database_url, owners=["discord:42", "telegram:7"])
     bot = await Harness.open(settings)
     yield bot, settings
     await bot.close()

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Update, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.actions import Action, from_record, to_record
+from bot.storage.db import Database
 from bot.storage.models import OutboxItem, SharedState
 from bot.storage.sql import dialect_insert, is_postgres
 
@@ -171,26 +172,12 @@ class OutboxRepo:
 
     async def mark_started(self, row_id: int, now: datetime) -> None:
         """The platform call is about to be made: if this sender dies now, the outcome is unknown."""
-        await self._session.execute(
-            update(OutboxItem).where(OutboxItem.id == row_id).values(attempt_started_at=now)
-        )
+        await self._session.execute(_started(row_id, now))
 
     async def mark_sent(
         self, row_id: int, now: datetime, result: str | None = None, *, unreported: bool = False
     ) -> None:
-        await self._session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == row_id)
-            .values(
-                status=SENT,
-                sent_at=now,
-                claimed_until=None,
-                attempt_started_at=None,
-                result=result,
-                last_error=None,
-                unreported=unreported,
-            )
-        )
+        await self._session.execute(_sent(row_id, now, result, unreported))
 
     async def mark_reported(self, row_id: int) -> None:
         await self._session.execute(
@@ -402,6 +389,56 @@ class OutboxRepo:
             .values(value={**row.value, **changes})
             .execution_options(synchronize_session=False)
         )
+
+
+class AttemptLog:
+    """Records "call started" and "sent" around each platform call, each in one statement.
+
+    The time between a platform's answer and its record is the window in which a crash
+    repeats a message on a platform without an idempotency key (Telegram). A pooled
+    transaction costs four or five round trips (checkout ping, BEGIN, UPDATE, COMMIT), each
+    a wait in a busy event loop; on PostgreSQL this is one statement on an autocommitting
+    connection. SQLite (one process, one connection) uses an ordinary transaction.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def started(self, row_id: int, now: datetime) -> None:
+        await self._run(_started(row_id, now))
+
+    async def sent(self, row_id: int, now: datetime, result: str | None, *, unreported: bool) -> None:
+        await self._run(_sent(row_id, now, result, unreported))
+
+    async def _run(self, statement: Update) -> None:
+        engine = self._database.engine
+        if not self._database.is_postgres:
+            async with engine.begin() as connection:
+                await connection.execute(statement)
+            return
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(statement)
+
+
+def _started(row_id: int, now: datetime) -> Update:
+    return update(OutboxItem).where(OutboxItem.id == row_id).values(attempt_started_at=now)
+
+
+def _sent(row_id: int, now: datetime, result: str | None, unreported: bool) -> Update:
+    return (
+        update(OutboxItem)
+        .where(OutboxItem.id == row_id)
+        .values(
+            status=SENT,
+            sent_at=now,
+            claimed_until=None,
+            attempt_started_at=None,
+            result=result,
+            last_error=None,
+            unreported=unreported,
+        )
+    )
 
 
 def _pause(platform: str, value: dict[str, Any]) -> Pause:
