@@ -212,7 +212,7 @@ class OutboxSender:
             running = [platform for platform in self.adapters if platform not in pauses]
             claimed = await tx.outbox.claim(running, now, limit=limit, lease=lease, worker=self.worker)
             for platform in self.adapters:
-                if platform not in pauses or len(claimed) >= limit:
+                if platform not in pauses or pauses[platform].probe_at > now or len(claimed) >= limit:
                     continue
                 next_probe = now + timedelta(seconds=self.settings.paused_probe_seconds)
                 if await tx.outbox.take_probe(platform, now, next_probe):

@@ -272,7 +272,7 @@ class WhatsAppAdapter:
                 while len(self._progress) > 1000:
                     self._progress.popitem(last=False)
         await self._remember_choices(to, plan.numbered_choices)
-        return DeliveryResult(message_id=sent[0] if sent else None)
+        return DeliveryResult(message_id=(sent[0] or None) if sent else None)
 
     async def _remember_choices(self, to: str, choices: tuple[str, ...] | None) -> None:
         if choices is not None and self.store is not None:
