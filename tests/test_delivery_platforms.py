@@ -329,6 +329,7 @@ async def test_a_revoked_telegram_token_pauses_telegram_tells_the_owners_once_an
         await worker.sender.drain()
     replies = [row for row in await rows(bot) if row.platform == "telegram"]
     assert {(row.status, row.attempts) for row in replies} == {("pending", 0)}  # kept, no attempt spent
+    assert sorted(row.chat_id for row in replies) == ["501", "502", "503"]  # no alert to the owner on Telegram
     (alert,) = bot.adapters["discord"].executed  # once, to the owner on a platform that still sends
     assert isinstance(alert, Send) and alert.address == Address("discord", "42")
     assert "Telegram" in alert.text and "bot outbox resume telegram" in alert.text
