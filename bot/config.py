@@ -93,6 +93,8 @@ class WhatsAppSettings(Section):
     template_language: str = "id"
     list_button: str = "Pilih"  # the label that opens a list of choices (at most 20 characters)
     request_timeout_seconds: float = Field(default=10.0, gt=0)
+    # After a crash, how long a send whose answer was lost waits for its status webhook before it is re-sent.
+    status_wait_seconds: float = Field(default=20.0, ge=0)
 
     @model_validator(mode="after")
     def _webhook_needs_secrets(self) -> WhatsAppSettings:
@@ -181,9 +183,14 @@ class OutboxSettings(Section):
     base_backoff_seconds: float = Field(default=1.0, gt=0)
     max_backoff_seconds: float = Field(default=300.0, gt=0)
     poll_interval_seconds: float = Field(default=0.5, gt=0)
-    lease_seconds: float = Field(default=60.0, gt=0)
+    # A sender renews its leases while it works (every quarter lease); a dead one's rows go after this.
+    lease_seconds: float = Field(default=20.0, gt=0)
     # A rate-limit wait up to this long is slept; a longer one puts the row back until then.
     max_rate_wait_seconds: float = Field(default=2.0, ge=0)
+    concurrency: int = Field(default=16, ge=1)  # chats one sender delivers to at once (each in order)
+    # A 429 is not an attempt; a row the platform kept asking to wait this long after it was queued fails.
+    max_rate_limited_hours: float = Field(default=12.0, gt=0)
+    paused_probe_seconds: float = Field(default=60.0, gt=0)  # a paused platform (token refused) is tried again
 
 
 class PrivacySettings(Section):

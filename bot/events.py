@@ -198,6 +198,7 @@ class DeliveryStatus(Event):
     message_id: str
     status: str
     error: str | None = None
+    callback_data: str | None = None  # what we attached when sending (WhatsApp biz_opaque_callback_data)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,6 +238,7 @@ class DeliveryFailed(Event):
         "rejected",  # the platform refused the action (bad request, missing rights)
         "unsupported",  # the platform cannot do this at all (a ban on WhatsApp)
         "gave_up",  # retried up to the bound without success
+        "rate_limited",  # the platform kept asking us to wait for longer than `outbox.max_rate_limited_hours`
     )
 
     action_kind: str
@@ -246,6 +248,15 @@ class DeliveryFailed(Event):
     text: str = ""
     substitute: str | None = None
     cause: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendingPaused(Event):
+    """The outbox stopped sending on `address.platform` because the platform refused our token
+    (`detail` says how), or, with `resumed`, sends again. Emitted by the sender so owners hear it."""
+
+    detail: str = ""
+    resumed: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,5 +280,6 @@ AnyEvent = (
     | ThreadOpened
     | Delivered
     | DeliveryFailed
+    | SendingPaused
     | TimerFired
 )

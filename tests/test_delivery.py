@@ -43,7 +43,7 @@ async def test_a_429_waits_as_long_as_the_platform_asked(bot: Harness) -> None:
     bot.clock.advance(seconds=2)
     assert [a.text for a in await bot.deliver()] == ["hello"]  # type: ignore[attr-defined]
     (row,) = await rows(bot)
-    assert row.status == "sent" and row.attempts == 2
+    assert row.status == "sent" and row.attempts == 1  # being told to slow down is not an attempt
 
 
 async def test_server_errors_back_off_and_the_chat_keeps_its_order(bot: Harness) -> None:
@@ -117,3 +117,36 @@ async def test_results_lost_in_a_crash_are_replayed_once(bot: Harness) -> None:
     assert await bot.sender.recover() == 1
     assert await bot.sender.recover() == 0
     assert len(bot.adapters["telegram"].executed) == 1  # the thread was not opened twice
+
+
+async def test_a_reply_only_ever_told_to_slow_down_is_not_dropped(bot: Harness) -> None:
+    told = bot.runtime.settings.outbox.max_attempts * 2
+    bot.adapters["telegram"].fail_with = [RetryAfter(30)] * told
+    await enqueue(bot, Send(address=Address("telegram", "c1"), text="sabar ya Kak"))
+    for _ in range(told + 1):
+        await bot.deliver()
+        bot.clock.advance(seconds=40)
+    (row,) = await rows(bot)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+async def test_a_reply_rate_limited_for_longer_than_the_bound_fails_as_rate_limited(bot: Harness) -> None:
+    bot.adapters["telegram"].fail_with = [RetryAfter(3600, "Too Many Requests")] * 100
+    await enqueue(bot, Send(address=Address("telegram", "c1"), text="x"))
+    hours = bot.runtime.settings.outbox.max_rate_limited_hours
+    for _ in range(int(hours) + 2):
+        await bot.deliver()
+        bot.clock.advance(hours=1, seconds=400)
+    (row,) = await rows(bot)
+    assert (row.status, row.failure_reason) == ("failed", "rate_limited")
+    assert (row.last_error or "").startswith("rate limited too long") and row.attempts == 1
+
+
+async def test_a_failure_after_a_429_still_counts_only_real_attempts(bot: Harness) -> None:
+    bot.adapters["telegram"].fail_with = [RetryAfter(1), TransientError("HTTP 502"), RetryAfter(1)]
+    await enqueue(bot, Send(address=Address("telegram", "c1"), text="x"))
+    for _ in range(4):
+        await bot.deliver()
+        bot.clock.advance(minutes=5)
+    (row,) = await rows(bot)
+    assert (row.status, row.attempts) == ("sent", 2)  # the 502 and the success; the 429s are the pace

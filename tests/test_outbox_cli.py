@@ -1,4 +1,4 @@
-"""`bot outbox`: staff can see what was not delivered and why, and send it again."""
+"""`bot outbox`: staff can see what was not delivered and why, send it again, and resume a paused platform."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.actions import Ban, Send
+from bot.adapters.base import RetryAfter
 from bot.cli import app
+from bot.clock import ManualClock
+from bot.config import OutboxSettings
+from bot.delivery import OutboxSender
 from bot.events import Address
 from bot.storage import Database, Store
 from bot.storage.migrate import upgrade
+from tests.support.harness import RecordingAdapter
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -65,3 +70,53 @@ def test_status_counts_and_retry_queues_a_failed_action_again(database: str) -> 
     assert "pending  1" in runner.invoke(app, ["outbox", "status"]).output
     again = runner.invoke(app, ["outbox", "retry", "3"])  # sent, not failed
     assert again.exit_code == 1 and "not a failed or skipped action" in again.output
+
+
+def pause_whatsapp(url: str) -> None:
+    async def work() -> None:
+        database = Database(url)
+        async with Store(database).transaction() as tx:
+            await tx.outbox.pause("whatsapp", "190: (#190) Error validating access token: Session has expired",
+                                  NOW, NOW + timedelta(minutes=1))
+        await database.dispose()
+
+    asyncio.run(work())
+
+
+def test_a_paused_platform_is_shown_and_resumed_by_staff(database: str) -> None:
+    pause_whatsapp(database)
+    runner = CliRunner()
+    status = runner.invoke(app, ["outbox", "status"]).output
+    assert "paused   whatsapp since 2026-01-05 09:00 UTC: 190: (#190) Error validating access token" in status
+    assert "bot outbox resume whatsapp" in status
+    resumed = runner.invoke(app, ["outbox", "resume", "whatsapp"])
+    assert resumed.exit_code == 0 and "whatsapp: sending resumed" in resumed.output
+    assert "paused" not in runner.invoke(app, ["outbox", "status"]).output
+    again = runner.invoke(app, ["outbox", "resume", "whatsapp"])
+    assert again.exit_code == 1 and again.output.strip() == "whatsapp is not paused"
+
+
+def test_resuming_an_unknown_platform_is_a_one_line_error(database: str) -> None:
+    result = CliRunner().invoke(app, ["outbox", "resume", "myspace"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "unknown platform 'myspace': expected one of telegram, discord, whatsapp"
+
+
+def test_a_reply_rate_limited_too_long_is_listed_as_failed(database: str) -> None:
+    async def work() -> None:
+        database_ = Database(database)
+        store = Store(database_)
+        clock = ManualClock(NOW)
+        adapter = RecordingAdapter("telegram", fail_with=[RetryAfter(3600, "Too Many Requests")] * 50)
+        sender = OutboxSender(store, {"telegram": adapter}, clock, OutboxSettings(max_rate_limited_hours=2))
+        async with store.transaction() as tx:
+            await tx.outbox.add([Send(address=Address("telegram", "77"), text="ditunda terus")], "u9", clock.now())
+        for _ in range(4):
+            await sender.drain()
+            clock.advance(hours=1, minutes=10)
+        await database_.dispose()
+
+    asyncio.run(work())
+    output = CliRunner().invoke(app, ["outbox", "failed", "--platform", "telegram"]).output
+    assert "Send to telegram:77 “ditunda terus”" in output
+    assert "failed: rate_limited after 1 attempt(s): rate limited too long (over 2 h): Too Many Requests" in output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from bot.actions import Action
@@ -26,6 +27,8 @@ class Capabilities:
     `rate_policy` is how fast the sender may go (None: no limit of ours).
     `delivery_keys` says `execute` accepts `key=`, the outbox row's idempotency
     key, and uses it so that a retried action is not carried out twice.
+    `confirms_deliveries` says the adapter has `confirm(action, key, started_at)`:
+    it can tell, after a crash, whether a call whose answer was lost arrived.
     `timed_bans` says a `Ban(until=...)` ends by itself on the platform.
     """
 
@@ -36,6 +39,7 @@ class Capabilities:
     moderation: bool = False  # delete, restrict, ban
     rate_policy: RatePolicy | None = None
     delivery_keys: bool = False
+    confirms_deliveries: bool = False
     timed_bans: bool = False
 
 
@@ -43,6 +47,17 @@ class Capabilities:
 class DeliveryResult:
     message_id: str | None = None
     thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotYet:
+    """The platform has not said yet whether an earlier attempt arrived: ask again in `seconds`."""
+
+    seconds: float
+
+
+Confirmation = DeliveryResult | NotYet | None
+"""What `confirm` learnt: it arrived (with its ids), not known yet, or not arrived (send it again)."""
 
 
 class DeliveryError(Exception):
@@ -64,10 +79,23 @@ class RetryAfter(DeliveryError):
         self.seconds = seconds
 
 
+class AuthExpired(DeliveryError):
+    """The platform refused our credentials (HTTP 401, WhatsApp error 190): nothing gets through
+    until the token is replaced, so the sender pauses the platform instead of failing every row."""
+
+    reason = "auth_expired"
+
+
 class TransientError(DeliveryError):
     """A 5xx, a timeout or a network error: retry with backoff."""
 
     reason = "gave_up"
+
+
+class NoAnswer(TransientError):
+    """The call went out and no answer came back (a read timeout, a dropped connection): the
+    platform may have carried it out. Retried like any transient error, but where the platform
+    can tell (`confirm`), what became of it is asked first."""
 
 
 class PermanentError(DeliveryError):
@@ -119,4 +147,13 @@ class Adapter(Protocol):
 
     def routes(self) -> list[Any]:
         """HTTP routes this adapter serves on the bot's server (webhooks), if any."""
+        ...
+
+
+class ConfirmsDeliveries(Protocol):
+    """An adapter whose platform can tell whether a message whose answer we lost arrived."""
+
+    async def confirm(self, action: Action, key: str, started_at: datetime) -> Confirmation:
+        """Whether the call on outbox row `key`, begun at `started_at`, arrived; raises a
+        `DeliveryError` when the platform took it and then reported a failure."""
         ...

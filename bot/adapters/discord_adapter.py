@@ -52,6 +52,7 @@ from bot.actions import (
     Unrestrict,
 )
 from bot.adapters.base import (
+    AuthExpired,
     Capabilities,
     DeliveryResult,
     EventSink,
@@ -471,6 +472,8 @@ def _nonce(key: str, part: int) -> str:
 
 def _translate(exc: discord.HTTPException) -> Exception:
     text = f"{exc.status} {exc.code}: {exc.text}"
+    if exc.status == 401:  # the token was reset: the sender pauses Discord
+        return AuthExpired(text)
     if exc.status == 429:  # Cloudflare, or a limit discord.py could not wait out
         return RetryAfter(60.0, text)
     if isinstance(exc, discord.Forbidden) and exc.code == _CANNOT_DM:

@@ -14,7 +14,9 @@ Sending. `execute` turns actions into Bot API calls: long texts are split at
 4,096 UTF-16 units (buttons on the last part), moderation is checked against the
 bot's rights first so a refusal says why, a chat migrated to a supergroup is
 followed to its new id, and Telegram's errors become the sender's
-(`RetryAfter`, `RecipientUnreachable`, `PermanentError`, `TransientError`).
+(`RetryAfter`, `RecipientUnreachable`, `PermanentError`, `TransientError`, and
+`AuthExpired` for a revoked token, which pauses Telegram's sending). Telegram has
+no idempotency key: a message whose answer a crash lost is sent again.
 """
 
 from __future__ import annotations
@@ -62,9 +64,11 @@ from bot.actions import (
     Unrestrict,
 )
 from bot.adapters.base import (
+    AuthExpired,
     Capabilities,
     DeliveryResult,
     EventSink,
+    NoAnswer,
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -475,7 +479,9 @@ class TelegramAdapter:
                 return RecipientUnreachable(message)  # they never started the bot
             return PermanentError(message)
         if isinstance(exc, tg_error.InvalidToken):
-            return PermanentError(message)
+            return AuthExpired(message)  # 401: the token was revoked; the sender pauses Telegram
+        if isinstance(exc, tg_error.TimedOut):
+            return NoAnswer(message)  # Telegram may have sent it: a retry is logged as a possible repeat
         return TransientError(message)  # TimedOut, NetworkError (5xx, connection), conflicts
 
 

@@ -18,7 +18,15 @@ Sending. A `Send` becomes text, reply buttons, a list or numbered lines
 the customer's last message) free text is not sent: the configured template is,
 and the core hears "not delivered: outside_window" either way, so the agent
 knows. Moderation does not exist on WhatsApp: such actions are skipped and
-reported (`Unsupported`), never a crash.
+reported (`Unsupported`), never a crash. A refused token (error 190, HTTP 401)
+is `AuthExpired`: the sender pauses WhatsApp instead of failing every reply.
+
+Nothing twice. Every message carries its outbox key and part as
+`biz_opaque_callback_data`, which Meta echoes in the message's status webhooks,
+stored with the status. When a sender died between posting a message and
+recording the answer, `confirm` reads those statuses: the parts that arrived are
+not posted again, and a message with no status yet waits up to
+`whatsapp.status_wait_seconds` after the lost attempt before it is re-sent.
 
 Why not pywa: we need five endpoints, a webhook on our own Starlette app, and the
 API's error codes mapped precisely onto the outbox's decisions; pywa brings its own
@@ -35,7 +43,7 @@ import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,9 +53,13 @@ from starlette.routing import Route
 
 from bot.actions import Action, Send
 from bot.adapters.base import (
+    AuthExpired,
     Capabilities,
+    Confirmation,
     DeliveryResult,
     EventSink,
+    NoAnswer,
+    NotYet,
     OutsideWindow,
     PermanentError,
     RecipientUnreachable,
@@ -83,6 +95,10 @@ _RATE_LIMITED = {130429: 1.0, 131056: 6.0, 80007: 60.0, 4: 60.0, 613: 60.0}
 _OUTSIDE_WINDOW = 131047
 _UNREACHABLE = {131026, 131050}  # undeliverable (not on WhatsApp, old app, blocked); stopped marketing
 _TRY_AGAIN = {1, 2, 131000, 131016, 133004}  # unknown error, service unavailable, server temporarily unavailable
+_TOKEN_REFUSED = 190  # access token expired or invalidated
+# Failures before the request left: WhatsApp cannot have the message (others may be a lost answer).
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_MAX_CALLBACK_DATA = 512
 
 
 class WhatsAppAdapter:
@@ -103,6 +119,7 @@ class WhatsAppAdapter:
             moderation=False,
             rate_policy=WHATSAPP_RATES,
             delivery_keys=True,
+            confirms_deliveries=True,
         )
         self._http = httpx.AsyncClient(
             base_url=config.graph_url.rstrip("/") + "/",
@@ -224,7 +241,7 @@ class WhatsAppAdapter:
             return
         async with self.store.transaction() as tx:
             await tx.deliveries.record(WHATSAPP, event.message_id, event.address.chat_id, event.status, event.at,
-                                       event.error)
+                                       event.error, callback_data=event.callback_data)
             entry = await tx.outbox.find_sent(WHATSAPP, event.message_id) if event.status == "failed" else None
             if entry is not None:
                 reason = _failure_reason(error_code(event.error))
@@ -242,27 +259,65 @@ class WhatsAppAdapter:
     async def _send(self, action: Send, key: str) -> DeliveryResult:
         to = action.address.chat_id
         if not await self._window_open(to):
-            await self._outside_window(action, "more than 24 hours since the customer's last message")
+            await self._outside_window(action, "more than 24 hours since the customer's last message", key)
         plan = plan_send(action, self.config.list_button)
         sent = list(self._progress.get(key, [])) if key else []
         for index, payload in enumerate(plan.payloads):
             if index < len(sent):
-                continue  # sent before a failure in this process
+                continue  # sent before a failure (or confirmed by its statuses after a crash)
             try:
-                sent.append(await self._post(payload))
+                sent.append(await self._post(payload, _callback_data(key, index)))
             except OutsideWindow:
                 if sent:
                     raise
-                await self._outside_window(action, "WhatsApp refused it: the 24-hour window has closed")
+                await self._outside_window(action, "WhatsApp refused it: the 24-hour window has closed", key)
             if key:
                 self._progress[key] = list(sent)
                 self._progress.move_to_end(key)
                 while len(self._progress) > 1000:
                     self._progress.popitem(last=False)
-        if plan.numbered_choices is not None and self.store is not None:
+        await self._remember_choices(to, plan.numbered_choices)
+        return DeliveryResult(message_id=(sent[0] or None) if sent else None)
+
+    async def _remember_choices(self, to: str, choices: tuple[str, ...] | None) -> None:
+        if choices is not None and self.store is not None:
             async with self.store.transaction() as tx:
-                await tx.whatsapp.set_choices(to, list(plan.numbered_choices), self.clock.now())
-        return DeliveryResult(message_id=sent[0] if sent else None)
+                await tx.whatsapp.set_choices(to, list(choices), self.clock.now())
+
+    async def confirm(self, action: Action, key: str, started_at: datetime) -> Confirmation:
+        """What became of a send whose answer a crash lost, by the status webhooks of its parts.
+
+        Every part has a status: it arrived (nothing is posted again). A part failed after
+        WhatsApp took it: that failure. Some or none have one: wait for them until
+        `status_wait_seconds` after the lost attempt, then post what has no status (a part
+        after one with a status was taken too: parts go one after the other).
+        """
+        if not isinstance(action, Send) or self.store is None or not key:
+            return None
+        plan = plan_send(action, self.config.list_button)
+        parts = [_callback_data(key, index) for index in range(len(plan.payloads))]
+        template = _callback_data(key, "template")
+        async with self.store.transaction() as tx:
+            statuses = await tx.deliveries.by_callback(WHATSAPP, [*parts, template])
+        if template in statuses:
+            name = action.fallback_template or self.config.out_of_window_template
+            raise OutsideWindow(f"not sent: the 24-hour window had closed; sent the template {name!r} instead",
+                                substitute=f"template:{name}")
+        for part in parts:
+            status = statuses.get(part)
+            if status is not None and status.status == "failed":
+                raise _failed_after_sent(status.error or "failed")
+        if all(part in statuses for part in parts):
+            await self._remember_choices(action.address.chat_id, plan.numbered_choices)
+            return DeliveryResult(message_id=statuses[parts[0]].message_id)
+        left = self.config.status_wait_seconds - (self.clock.now() - started_at).total_seconds()
+        if left > 0:
+            return NotYet(left)
+        known = [index for index, part in enumerate(parts) if part in statuses]
+        if known:
+            taken = [statuses[part].message_id if part in statuses else "" for part in parts[: known[-1] + 1]]
+            self._progress[key] = taken
+        return None
 
     async def _window_open(self, wa_id: str) -> bool:
         if self.store is None:
@@ -271,24 +326,29 @@ class WhatsAppAdapter:
             last = await tx.whatsapp.last_message_at(wa_id)
         return last is not None and self.clock.now() - last < SERVICE_WINDOW
 
-    async def _outside_window(self, action: Send, why: str) -> None:
+    async def _outside_window(self, action: Send, why: str, key: str = "") -> None:
         """Send the re-engagement template if there is one; the action itself fails either way."""
         template = action.fallback_template or self.config.out_of_window_template
         if template is None:
             raise OutsideWindow(f"not sent: {why}; no template is configured (whatsapp.out_of_window_template)")
-        await self._post(template_payload(action.address.chat_id, template, self.config.template_language))
+        await self._post(template_payload(action.address.chat_id, template, self.config.template_language),
+                         _callback_data(key, "template"))
         raise OutsideWindow(
             f"not sent: {why}; sent the template {template!r} instead", substitute=f"template:{template}"
         )
 
-    async def _post(self, payload: dict[str, Any]) -> str:
+    async def _post(self, payload: dict[str, Any], callback_data: str | None = None) -> str:
         """One message to the Graph API; returns its wamid or raises what the sender should do."""
+        if callback_data and len(callback_data) <= _MAX_CALLBACK_DATA:
+            payload = {**payload, "biz_opaque_callback_data": callback_data}
         try:
             response = await self._http.post(f"{self.config.phone_number_id}/messages", json=payload)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"WhatsApp did not answer in time: {exc!r}") from exc
-        except httpx.TransportError as exc:
+        except _NOT_SENT as exc:
             raise TransientError(f"cannot reach WhatsApp: {exc!r}") from exc
+        except httpx.TimeoutException as exc:
+            raise NoAnswer(f"WhatsApp did not answer in time: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise NoAnswer(f"the connection to WhatsApp broke before its answer: {exc!r}") from exc
         if response.is_success:
             return str(response.json()["messages"][0]["id"])
         raise _error(response)
@@ -308,6 +368,8 @@ def _error(response: httpx.Response) -> Exception:
     code = error.get("code") if isinstance(error.get("code"), int) else None
     details = (error.get("error_data") or {}).get("details")
     text = f"{code}: {error.get('message', response.reason_phrase)}" + (f" ({details})" if details else "")
+    if code == _TOKEN_REFUSED or response.status_code == 401:
+        return AuthExpired(text)
     if code in _RATE_LIMITED or response.status_code == 429:
         header = response.headers.get("Retry-After", "")
         fallback = _RATE_LIMITED.get(code, 5.0) if code is not None else 5.0
@@ -320,6 +382,21 @@ def _error(response: httpx.Response) -> Exception:
     if code in _TRY_AGAIN or response.status_code >= 500:
         return TransientError(text)
     return PermanentError(text)
+
+
+def _callback_data(key: str, part: int | str) -> str:
+    """What a message carries to be recognised in its status webhooks: its outbox key and part."""
+    return f"{key}|{part}" if key else ""
+
+
+def _failed_after_sent(error: str) -> Exception:
+    """A part WhatsApp took and then reported failed, as the error the sender records."""
+    reason = _failure_reason(error_code(error))
+    if reason == "outside_window":
+        return OutsideWindow(error)
+    if reason == "unreachable":
+        return RecipientUnreachable(error)
+    return PermanentError(error)
 
 
 def _failure_reason(code: int | None) -> str:

@@ -314,6 +314,7 @@ def _status(status: Mapping[str, Any]) -> DeliveryStatus:
         message_id=wamid,
         status=state,
         error=error,
+        callback_data=status.get("biz_opaque_callback_data"),
     )
 
 

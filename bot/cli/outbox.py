@@ -1,4 +1,5 @@
-"""`bot outbox`: what is waiting, what failed and why, and sending a failed action again."""
+"""`bot outbox`: what is waiting, what failed and why, sending a failed action again, and
+resuming a platform whose sending paused because its token was refused."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from bot.cli.common import ConfigOption, fail, run_async, settings_from
 from bot.clock import SystemClock
 from bot.storage import Database, Store, Tx
 from bot.storage.migrate import upgrade
+from bot.storage.outbox import Pause
 
 app = typer.Typer(help="The outbox: pending, sent and failed actions.", no_args_is_help=True)
 
 T = TypeVar("T")
+PLATFORMS = ("telegram", "discord", "whatsapp")
 
 
 async def _with_store(url: str, work: Callable[[Tx], Awaitable[T]]) -> T:
@@ -31,9 +34,18 @@ async def _with_store(url: str, work: Callable[[Tx], Awaitable[T]]) -> T:
 def status(config: ConfigOption = None) -> None:
     """How many actions are pending, being sent, sent, failed and skipped."""
     settings = settings_from(config, quiet=True)
-    counts = run_async(_with_store(settings.database_url, lambda tx: tx.outbox.counts()))
+
+    async def read(tx: Tx) -> tuple[dict[str, int], dict[str, Pause]]:
+        return await tx.outbox.counts(), await tx.outbox.paused()
+
+    counts, paused = run_async(_with_store(settings.database_url, read))
     for name in ("pending", "sending", "sent", "failed", "skipped"):
         typer.echo(f"{name:8} {counts.get(name, 0)}")
+    for platform, pause in sorted(paused.items()):
+        typer.echo(
+            f"paused   {platform} since {pause.since:%Y-%m-%d %H:%M} UTC: {pause.reason[:200]} "
+            f"(after a new token: `bot outbox resume {platform}`)"
+        )
 
 
 @app.command()
@@ -77,3 +89,21 @@ def retry(
     if not queued:
         fail(f"#{row_id} is not a failed or skipped action", code=1)
     typer.echo(f"#{row_id} queued again; a running bot sends it within a second")
+
+
+@app.command()
+def resume(
+    platform: Annotated[str, typer.Argument(help="The paused platform: telegram, discord or whatsapp.")],
+    config: ConfigOption = None,
+) -> None:
+    """Send again on a platform paused because its token was refused (set the new token first)."""
+    if platform not in PLATFORMS:
+        fail(f"unknown platform {platform!r}: expected one of {', '.join(PLATFORMS)}")
+    settings = settings_from(config, quiet=True)
+    ended = run_async(_with_store(settings.database_url, lambda tx: tx.outbox.resume(platform)))
+    if ended is None:
+        fail(f"{platform} is not paused", code=1)
+    typer.echo(
+        f"{platform}: sending resumed; a running bot sends what waited within a second "
+        "(if the token is still refused, it pauses again and tells the owners)"
+    )

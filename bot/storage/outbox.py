@@ -4,6 +4,14 @@ Claiming is safe with many senders: PostgreSQL uses `FOR UPDATE SKIP LOCKED`, an
 every claim is a conditional update, so a row is only ever leased to one sender.
 Within one chat, delivery keeps the order the actions were created in: a row is not
 claimed while an earlier row of its chat waits for a retry or is leased elsewhere.
+
+A lease names its holder (`claimed_by`) and is renewed while the holder works, so
+it can be short: a sender that died gives its rows up within one lease. Before each
+platform call the row's `attempt_started_at` is committed; a row re-claimed with it
+still set was in flight when its sender died.
+
+A platform whose token was refused is paused here too (in `shared_state`, so every
+worker sees it): its rows stay pending, nothing is dropped, until it is resumed.
 """
 
 from __future__ import annotations
@@ -11,24 +19,43 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Update, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.actions import Action, from_record, to_record
-from bot.storage.models import OutboxItem
+from bot.storage.db import Database
+from bot.storage.models import OutboxItem, SharedState
 from bot.storage.sql import dialect_insert, is_postgres
 
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+_PAUSE = "outbox.paused:"
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
+    """A leased row. `started_at` is set when an earlier call on it began and its outcome was
+    never recorded (its sender died): the platform may already have the message."""
+
     id: int
     key: str
     action: Action
     attempts: int
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """A platform's sending stopped because its token was refused; `probe_at`: when to try one row."""
+
+    platform: str
+    reason: str
+    since: datetime
+    probe_at: datetime
+    alerted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +102,9 @@ class OutboxRepo:
         await self._session.execute(statement, rows)
 
     async def claim(
-        self, platforms: Iterable[str], now: datetime, *, limit: int, lease: timedelta
+        self, platforms: Iterable[str], now: datetime, *, limit: int, lease: timedelta, worker: str = ""
     ) -> list[OutboxEntry]:
-        """Lease up to `limit` due rows to this sender, oldest first, in chat order."""
+        """Lease up to `limit` due rows to `worker`, oldest first, in chat order."""
         platforms = list(platforms)
         if not platforms:
             return []
@@ -116,30 +143,41 @@ class OutboxRepo:
                 .values(
                     status=SENDING,
                     claimed_until=now + lease,
+                    claimed_by=worker or None,
                     attempts=OutboxItem.attempts + 1,
                 )
-                .returning(OutboxItem.id, OutboxItem.key, OutboxItem.payload, OutboxItem.attempts)
+                .returning(
+                    OutboxItem.id, OutboxItem.key, OutboxItem.payload, OutboxItem.attempts,
+                    OutboxItem.created_at, OutboxItem.attempt_started_at,
+                )
             )
             row = result.first()
             if row is not None:
-                claimed.append(OutboxEntry(row.id, row.key, from_record(row.payload), row.attempts))
+                claimed.append(OutboxEntry(row.id, row.key, from_record(row.payload), row.attempts,
+                                           row.created_at, row.attempt_started_at))
         return claimed
+
+    async def renew(self, row_ids: Iterable[int], worker: str, until: datetime) -> int:
+        """Extend the leases `worker` still holds on these rows (it is alive and working on them)."""
+        ids = list(row_ids)
+        if not ids:
+            return 0
+        result = await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(ids), OutboxItem.status == SENDING, OutboxItem.claimed_by == worker)
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_started(self, row_id: int, now: datetime) -> None:
+        """The platform call is about to be made: if this sender dies now, the outcome is unknown."""
+        await self._session.execute(_started(row_id, now))
 
     async def mark_sent(
         self, row_id: int, now: datetime, result: str | None = None, *, unreported: bool = False
     ) -> None:
-        await self._session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == row_id)
-            .values(
-                status=SENT,
-                sent_at=now,
-                claimed_until=None,
-                result=result,
-                last_error=None,
-                unreported=unreported,
-            )
-        )
+        await self._session.execute(_sent(row_id, now, result, unreported))
 
     async def mark_reported(self, row_id: int) -> None:
         await self._session.execute(
@@ -165,12 +203,22 @@ class OutboxRepo:
             for row in rows.scalars()
         ]
 
-    async def retry_at(self, row_id: int, at: datetime, error: str) -> None:
-        await self._session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == row_id)
-            .values(status=PENDING, next_attempt_at=at, claimed_until=None, last_error=error[:2000])
-        )
+    async def retry_at(
+        self, row_id: int, at: datetime, error: str, *, counted: bool = True, outcome_unknown: bool = False
+    ) -> None:
+        """Try again at `at`; an attempt the platform only asked us to slow down is not `counted`.
+        `outcome_unknown` (no answer came back) keeps the attempt's start, so it is confirmed first."""
+        values: dict[str, Any] = {
+            "status": PENDING,
+            "next_attempt_at": at,
+            "claimed_until": None,
+            "last_error": error[:2000],
+        }
+        if not outcome_unknown:
+            values["attempt_started_at"] = None
+        if not counted:
+            values["attempts"] = OutboxItem.attempts - 1
+        await self._session.execute(update(OutboxItem).where(OutboxItem.id == row_id).values(**values))
 
     async def defer(self, row_id: int, at: datetime) -> None:
         """Put a leased row back untried until `at` (our own rate limit said wait); no attempt is counted."""
@@ -210,6 +258,7 @@ class OutboxRepo:
             .values(
                 status=SKIPPED if skipped else FAILED,
                 claimed_until=None,
+                attempt_started_at=None,
                 sent_at=None,
                 last_error=error[:2000],
                 failure_reason=reason,
@@ -250,6 +299,8 @@ class OutboxRepo:
                 attempts=0,
                 next_attempt_at=now,
                 claimed_until=None,
+                attempt_started_at=None,
+                created_at=now,  # a fresh start: the "rate limited too long" bound counts from here
                 failure_reason=None,
                 unreported=False,
             )
@@ -276,3 +327,126 @@ class OutboxRepo:
             .limit(limit)
         )
         return list(rows.scalars())
+
+    # ------------------------------------------------------------------ paused platforms
+
+    async def pause(self, platform: str, reason: str, now: datetime, probe_at: datetime) -> bool:
+        """Stop sending on `platform`; True for the caller that paused it (who alerts the owners)."""
+        value = {"reason": reason[:500], "since": now.isoformat(), "probe_at": probe_at.isoformat(),
+                 "alerted": False}
+        inserted = await self._session.execute(
+            dialect_insert(self._session, SharedState.__table__)
+            .values(key=_PAUSE + platform, value=value, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        return bool(inserted.rowcount)  # type: ignore[attr-defined]
+
+    async def paused(self) -> dict[str, Pause]:
+        rows = await self._session.execute(select(SharedState).where(SharedState.key.startswith(_PAUSE)))
+        pauses = {}
+        for row in rows.scalars():
+            pause = _pause(row.key.removeprefix(_PAUSE), row.value)
+            pauses[pause.platform] = pause
+        return pauses
+
+    async def resume(self, platform: str) -> Pause | None:
+        """Sending on `platform` may go on; the pause that ended, for the one caller that ended it."""
+        row = await self._session.get(SharedState, _PAUSE + platform, populate_existing=True)
+        if row is None:
+            return None
+        result = await self._session.execute(
+            delete(SharedState).where(SharedState.key == row.key).execution_options(synchronize_session=False)
+        )
+        return _pause(platform, row.value) if result.rowcount else None  # type: ignore[attr-defined]
+
+    async def take_probe(self, platform: str, now: datetime, next_probe: datetime) -> bool:
+        """True for the one sender that may try a row of a paused platform now (a probe of its token)."""
+        query = select(SharedState).where(SharedState.key == _PAUSE + platform)
+        if is_postgres(self._session):
+            query = query.with_for_update()
+        row = (await self._session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+        if row is None or _pause(platform, row.value).probe_at > now:
+            return False
+        await self._set_pause(row, probe_at=next_probe.isoformat())
+        return True
+
+    async def probe_soon(self, platforms: Iterable[str], now: datetime) -> None:
+        """Try paused platforms again at once (a restart may have brought a new token)."""
+        for platform in platforms:
+            row = await self._session.get(SharedState, _PAUSE + platform, populate_existing=True)
+            if row is not None:
+                await self._set_pause(row, probe_at=now.isoformat())
+
+    async def mark_pause_alerted(self, platform: str) -> None:
+        row = await self._session.get(SharedState, _PAUSE + platform, populate_existing=True)
+        if row is not None:
+            await self._set_pause(row, alerted=True)
+
+    async def _set_pause(self, row: SharedState, **changes: Any) -> None:
+        await self._session.execute(
+            update(SharedState)
+            .where(SharedState.key == row.key)
+            .values(value={**row.value, **changes})
+            .execution_options(synchronize_session=False)
+        )
+
+
+class AttemptLog:
+    """Records "call started" and "sent" around each platform call, each in one statement.
+
+    The time between a platform's answer and its record is the window in which a crash
+    repeats a message on a platform without an idempotency key (Telegram). A pooled
+    transaction costs four or five round trips (checkout ping, BEGIN, UPDATE, COMMIT), each
+    a wait in a busy event loop; on PostgreSQL this is one statement on an autocommitting
+    connection. SQLite (one process, one connection) uses an ordinary transaction.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def started(self, row_id: int, now: datetime) -> None:
+        await self._run(_started(row_id, now))
+
+    async def sent(self, row_id: int, now: datetime, result: str | None, *, unreported: bool) -> None:
+        await self._run(_sent(row_id, now, result, unreported))
+
+    async def _run(self, statement: Update) -> None:
+        engine = self._database.engine
+        if not self._database.is_postgres:
+            async with engine.begin() as connection:
+                await connection.execute(statement)
+            return
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(statement)
+
+
+def _started(row_id: int, now: datetime) -> Update:
+    return update(OutboxItem).where(OutboxItem.id == row_id).values(attempt_started_at=now)
+
+
+def _sent(row_id: int, now: datetime, result: str | None, unreported: bool) -> Update:
+    return (
+        update(OutboxItem)
+        .where(OutboxItem.id == row_id)
+        .values(
+            status=SENT,
+            sent_at=now,
+            claimed_until=None,
+            attempt_started_at=None,
+            result=result,
+            last_error=None,
+            unreported=unreported,
+        )
+    )
+
+
+def _pause(platform: str, value: dict[str, Any]) -> Pause:
+    since = datetime.fromisoformat(str(value["since"]))
+    return Pause(
+        platform=platform,
+        reason=str(value.get("reason", "")),
+        since=since,
+        probe_at=datetime.fromisoformat(str(value.get("probe_at") or value["since"])),
+        alerted=bool(value.get("alerted")),
+    )

@@ -29,7 +29,7 @@ from bot.actions import (
     Send,
     Unban,
 )
-from bot.adapters.base import PermanentError, RecipientUnreachable, RetryAfter, TransientError
+from bot.adapters.base import AuthExpired, PermanentError, RecipientUnreachable, RetryAfter, TransientError
 from bot.adapters.commands import Audience, CommandInfo
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.clock import ManualClock
@@ -49,6 +49,7 @@ from tests.adapters.conftest import adapter_settings
 from tests.adapters.payloads import payload
 from tests.fakes.discord_api import (
     TOKEN,
+    DiscordFailure,
     FakeDiscord,
     forbidden,
     rate_limited,
@@ -272,6 +273,7 @@ async def test_discord_py_waits_out_a_short_429_by_itself(bot: Any, fake_discord
         (server_error(503), TransientError),
         (forbidden(50007, "Cannot send messages to this user"), RecipientUnreachable),
         (forbidden(50013, "Missing Permissions"), PermanentError),
+        (DiscordFailure(401, {"message": "401: Unauthorized", "code": 0}), AuthExpired),
     ],
 )
 async def test_discord_errors_tell_the_sender_what_to_do(

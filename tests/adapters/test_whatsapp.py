@@ -17,6 +17,7 @@ import pytest
 
 from bot.actions import Action, Ban, Button, Send
 from bot.adapters.base import (
+    AuthExpired,
     OutsideWindow,
     PermanentError,
     RecipientUnreachable,
@@ -252,7 +253,7 @@ async def test_statuses_are_stored_and_a_failed_one_reaches_the_agent(live: Live
         (graph_error(131056, "(Business Account, Consumer Account) pair rate limit hit"), RetryAfter),
         (graph_server_error(), TransientError),
         (graph_error(131026, "Message Undeliverable"), RecipientUnreachable),
-        (graph_error(190, "Invalid OAuth access token", status=401), PermanentError),
+        (graph_error(190, "Invalid OAuth access token", status=401), AuthExpired),
         (graph_error(131009, "Parameter value is not valid"), PermanentError),
     ],
 )

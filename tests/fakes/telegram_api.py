@@ -111,6 +111,8 @@ class FakeTelegram:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     webhook_url: str | None = None
     polls: list[dict[str, Any]] = field(default_factory=list)
+    held: dict[str, asyncio.Event] = field(default_factory=dict)  # chat id -> calls wait until it is set
+    waiting: list[Call] = field(default_factory=list)  # calls that arrived and are being held
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
     _topic_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(70))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(9000))
@@ -121,6 +123,10 @@ class FakeTelegram:
 
     def fail(self, method: str, failure: Failure, times: int = 1) -> None:
         self.failures.setdefault(method, []).extend([failure] * times)
+
+    def hold(self, chat_id: str | int) -> asyncio.Event:
+        """Calls to this chat arrive (see `waiting`) but are not answered until the returned event is set."""
+        return self.held.setdefault(str(chat_id), asyncio.Event())
 
     def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Make an update available to getUpdates (an `update_id` is added if missing)."""
@@ -147,6 +153,10 @@ class FakeTelegram:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
         method = request.path_params["method"]
         params = await _params(request)
+        gate = self.held.get(str(params.get("chat_id", "")))
+        if gate is not None and not gate.is_set():
+            self.waiting.append(Call(method, params))
+            await gate.wait()
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)

@@ -26,6 +26,12 @@ class OutboxItem(Base):
     `key` is the idempotency key (`<update id>#<index>`): the same update can never
     enqueue the same action twice. Status moves pending → sending → sent | failed
     (or skipped, for an action the platform cannot do at all).
+
+    `claimed_by` names the sender process holding the lease (`host:pid`);
+    `attempt_started_at` is set, in its own commit, just before a platform call and
+    cleared when its outcome is recorded: a row leased by a sender that died with it
+    set is "ambiguous" (the platform may have taken the message), and is confirmed
+    with the platform, where it can tell, before it is sent again.
     """
 
     __tablename__ = "outbox"
@@ -53,6 +59,8 @@ class OutboxItem(Base):
     result: Mapped[str | None] = mapped_column(String(255))
     # Sent, but the core has not yet heard the result (a new thread's id): replayed after a crash.
     unreported: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    attempt_started_at: Mapped[datetime | None]
 
 
 class Timer(Base):
