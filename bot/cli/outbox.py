@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import ConfigOption, fail, run_async, settings_from
+from bot.cli.common import ConfigOption, fail, run_async, settings_from, with_store
 from bot.clock import SystemClock
-from bot.storage import Database, Store, Tx
-from bot.storage.migrate import upgrade
 
 app = typer.Typer(help="The outbox: pending, sent and failed actions.", no_args_is_help=True)
-
-T = TypeVar("T")
-
-
-async def _with_store(url: str, work: Callable[[Tx], Awaitable[T]]) -> T:
-    await upgrade(url)
-    database = Database(url)
-    try:
-        async with Store(database).transaction() as tx:
-            return await work(tx)
-    finally:
-        await database.dispose()
 
 
 @app.command()
 def status(config: ConfigOption = None) -> None:
     """How many actions are pending, being sent, sent, failed and skipped."""
     settings = settings_from(config, quiet=True)
-    counts = run_async(_with_store(settings.database_url, lambda tx: tx.outbox.counts()))
+    counts = run_async(with_store(settings.database_url, lambda tx: tx.outbox.counts()))
     for name in ("pending", "sending", "sent", "failed", "skipped"):
         typer.echo(f"{name:8} {counts.get(name, 0)}")
 
@@ -45,7 +30,7 @@ def failed(
     """Actions that were not delivered, newest first, with the reason and the platform's words."""
     settings = settings_from(config, quiet=True)
     rows: list[Any] = run_async(
-        _with_store(settings.database_url, lambda tx: tx.outbox.failures(limit, platform=platform))
+        with_store(settings.database_url, lambda tx: tx.outbox.failures(limit, platform=platform))
     )
     if not rows:
         typer.echo("nothing failed")
@@ -72,7 +57,7 @@ def retry(
     """Send a failed action again (after fixing what stopped it: rights, a template, ...)."""
     settings = settings_from(config, quiet=True)
     queued = run_async(
-        _with_store(settings.database_url, lambda tx: tx.outbox.requeue(row_id, SystemClock().now()))
+        with_store(settings.database_url, lambda tx: tx.outbox.requeue(row_id, SystemClock().now()))
     )
     if not queued:
         fail(f"#{row_id} is not a failed or skipped action", code=1)
