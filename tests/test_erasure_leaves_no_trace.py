@@ -31,13 +31,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from typer.testing import CliRunner
 
+from bot.actions import Send
 from bot.adapters.whatsapp import WhatsAppAdapter
 from bot.adapters.whatsapp_parse import sign
 from bot.cli import app
 from bot.clock import ManualClock
 from bot.delivery import OutboxSender
 from bot.events import Address, ChatKind, Message, Person
-from bot.storage.models import Base, SopGap, Ticket, TranscriptLine
+from bot.storage.models import Base, OutboxItem, SopGap, Ticket, TranscriptLine
 from bot.web import build_app
 from tests.fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, VERSION, FakeGraph
 from tests.fakes.server import serving
@@ -331,5 +332,26 @@ async def test_the_wal_keeps_no_copy_of_the_pages_an_erasure_rewrote(sqlite_data
         await bot.command("forgetme", user=GUNAWAN[0])
         await bot.press("privacy:forget:yes", user=GUNAWAN[0])
         assert found(file_bytes(sqlite_database_url), {"Garsel", "Tambun", GUNAWAN[0]}) == []
+    finally:
+        await bot.close()
+
+
+async def test_messages_quoting_the_person_go_but_nobody_loses_a_pending_reply(sqlite_database_url: str) -> None:
+    bot = await Harness.open(desk_settings(sqlite_database_url), ManualClock(MONDAY_MORNING))
+    try:
+        await bot.say("halo kak", user="777001")  # a customer called Budi (the harness's name)
+        agent, now = Address("telegram", "501"), bot.clock.now()
+        async with bot.runtime.store.transaction() as tx:
+            await tx.outbox.add([Send(address=agent, text="#7 · Budi (Telegram) · menunggu")], "staff:1", now)
+        await bot.deliver()  # delivered: it quotes him, so it goes with him
+        await bot.command("forgetme", user="777001")
+        async with bot.runtime.store.transaction() as tx:  # waiting to go to someone else when he is erased
+            await tx.outbox.add([Send(address=agent, text="Budi dari gudang titip salam")], "staff:2", now)
+            await tx.outbox.add([Send(address=Address("telegram", "888"), text="Halo Al")], "other:1", now)
+        await bot.press("privacy:forget:yes", user="777001")
+        async with bot.runtime.store.transaction() as tx:
+            rows = {row.payload["text"]: row.status for row in (await tx.session.execute(select(OutboxItem))).scalars()}
+        assert "#7 · Budi (Telegram) · menunggu" not in rows
+        assert rows["Budi dari gudang titip salam"] == "sent" and rows["Halo Al"] == "sent"
     finally:
         await bot.close()

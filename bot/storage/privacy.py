@@ -21,8 +21,9 @@ table, column by column:
   (closing the ticket on request is itself an event "by" them).
 - `outbox`: every row to their chats, every post about their tickets in the staff
   chat (the topic it opened, whose title is their name: `ticket:<id>`, and the rest:
-  `ticket:<id>:…` or in the ticket's thread), and any other message that quotes them
-  (their name, username, id or one of their messages: `/queue`, `/transcript`).
+  `ticket:<id>:…` or in the ticket's thread), and any other delivered message that
+  quotes them (their name, username, id or one of their messages: `/queue`,
+  `/transcript` replies to agents).
 - `sop_gaps`: a question is counted by its fingerprint, which is its words: it stays
   only while another customer's message in the transcript asked the same, counting
   less and showing that customer's wording if the example was theirs.
@@ -83,6 +84,7 @@ _FINISHED = ("sent", "failed", "skipped")
 # Quoted text shorter than this ("ok", "halo kak") is too common to mark a message as theirs.
 _QUOTE_MIN_CHARS = 12
 _ID_MIN_CHARS = 5
+_NAME_MIN_CHARS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +268,10 @@ class PrivacyRepo:
             doomed.update(await self._staff_posts(ticket))
         quoted = _quoting(found)
         if quoted is not None:
-            query = select(OutboxItem.id).where(quoted)
+            # Only rows done with: a common name must not cost another customer a pending reply.
+            query = select(OutboxItem.id).where(
+                quoted, OutboxItem.status.in_(_FINISHED), OutboxItem.unreported.is_(False)
+            )
             if found.since is not None:
                 query = query.where(OutboxItem.created_at >= found.since)
             doomed.update((await self._session.execute(query)).scalars())
@@ -427,7 +432,7 @@ class PrivacyRepo:
 def _quoting(found: _Footprint) -> ColumnElement[bool] | None:
     """Outbox payloads (stored as JSON text) that contain the person's name, id or words."""
     user_id = found.person_key.partition(":")[2]
-    needles: set[str] = set(found.names)
+    needles = {name for name in found.names if len(name.strip()) >= _NAME_MIN_CHARS}
     if len(user_id) >= _ID_MIN_CHARS:
         needles.add(user_id)
     needles.update(text for text in found.said if len(text.strip()) >= _QUOTE_MIN_CHARS)
