@@ -15,6 +15,7 @@ included.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from bot.storage.problems import (
 )
 
 SQLITE_BUSY_SECONDS = 30.0
+log = logging.getLogger("bot.storage")
 
 
 class BufferedSession(Session):
@@ -125,13 +127,20 @@ class Database:
         """
         if self.dialect != "sqlite":
             return True
-        async with self.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            row = await cursor.fetchone()
-            await cursor.close()
-        return row is None or row[0] == 0
+        try:
+            async with self.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+                await cursor.close()
+        except Exception:  # the erasure itself is committed; the next checkpoint finishes the job
+            log.warning("WAL checkpoint after an erasure failed", exc_info=True)
+            return False
+        done = row is None or row[0] == 0
+        if not done:
+            log.warning("WAL checkpoint after an erasure was blocked by readers; the next one completes it")
+        return done
 
 
 def _make_folder(path: Path, url: str) -> None:
@@ -161,7 +170,9 @@ def _explain_operator_errors(engine: AsyncEngine, url: str) -> None:
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _statement(context: ExceptionContext) -> BaseException | None:
-        return explain(context.original_exception, url)
+        if context.is_pre_ping or context.is_disconnect:
+            return None  # the pool reconnects on its own
+        return explain(context.original_exception, url, connecting=context.connection is None)
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_seconds: float) -> None:

@@ -72,15 +72,18 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def explain(exc: BaseException, url: str) -> DatabaseProblem | None:
+def explain(exc: BaseException, url: str, *, connecting: bool = True) -> DatabaseProblem | None:
     """The operator's version of `exc`, raised while using the database at `url`.
 
     None for anything else (a constraint, a bug, a serialisation failure): those keep
-    their own exception, which code may handle.
+    their own exception, which code may handle. Network errors count only while
+    `connecting`: a timeout in the middle of a query is not an unreachable server.
     """
     if isinstance(exc, DatabaseProblem):
         return exc
     cause = _driver_error(exc)
+    if not connecting and isinstance(cause, OSError | TimeoutError):
+        return None
     path = sqlite_path(url)
     if path is not None:
         text = _sqlite(cause, path)
