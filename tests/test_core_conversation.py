@@ -12,7 +12,7 @@ from bot.events import Address, ChatKind, Message, Person
 from bot.handlers.context import Context, Outcome
 from bot.roles import Role
 from bot.sop.loader import load_sop
-from bot.storage.models import OutboxItem, ProcessedUpdate, TranscriptLine
+from bot.storage.models import OutboxItem, TranscriptLine
 from tests.support.harness import Harness
 
 
@@ -78,9 +78,9 @@ async def test_reply_is_stored_in_the_outbox_before_delivery(bot: Harness) -> No
     )
     async with bot.runtime.store.transaction() as tx:
         row = (await tx.session.execute(select(OutboxItem))).scalar_one()
-        processed = await tx.session.get(ProcessedUpdate, "telegram:5")
+        processed = await tx.dedupe.seen("telegram:5")
     assert row.status == "pending" and row.kind == "Send" and row.chat_id == "c9"
-    assert processed is not None
+    assert processed
     delivered = await bot.deliver()
     assert [action.address.chat_id for action in delivered] == ["c9"]
 

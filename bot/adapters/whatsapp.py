@@ -220,7 +220,8 @@ class WhatsAppAdapter:
             return
         if isinstance(event, Message | Command | ButtonPressed) and self.store is not None:
             async with self.store.transaction() as tx:
-                await tx.whatsapp.saw_message(event.address.chat_id, event.at)
+                if not await tx.dedupe.seen(event.update_id):  # a redelivery must not bring an erased contact back
+                    await tx.whatsapp.saw_message(event.address.chat_id, event.at)
                 if isinstance(event, Message) and _TYPED_CHOICE.match(event.text or ""):
                     event = await self._typed_choice(event, *await tx.whatsapp.choices(event.address.chat_id))
         await self._sink(event)
@@ -240,8 +241,10 @@ class WhatsAppAdapter:
         if self.store is None:
             return
         async with self.store.transaction() as tx:
-            await tx.deliveries.record(WHATSAPP, event.message_id, event.address.chat_id, event.status, event.at,
-                                       event.error, callback_data=event.callback_data)
+            # Only for contacts: a late "read" for the goodbye to an erased customer must not store their number again.
+            if await tx.whatsapp.known(event.address.chat_id):
+                await tx.deliveries.record(WHATSAPP, event.message_id, event.address.chat_id, event.status, event.at,
+                                           event.error, callback_data=event.callback_data)
             entry = await tx.outbox.find_sent(WHATSAPP, event.message_id) if event.status == "failed" else None
             if entry is not None:
                 reason = _failure_reason(error_code(event.error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from alembic.util import CommandError
 
 from bot.cli.common import ConfigOption, fail, run_async, settings_from
 from bot.storage import migrate
@@ -21,7 +22,7 @@ def upgrade(
     settings = settings_from(config)
     try:
         run_async(migrate.upgrade(settings.database_url, revision))
-    except Exception as exc:  # connection refused, unknown revision, ...
+    except CommandError as exc:  # an unknown target revision (database problems: see CommandLine)
         fail(f"database upgrade failed: {exc}")
     typer.echo(f"database at revision {run_async(migrate.current_revision(settings.database_url))}")
 
@@ -35,7 +36,7 @@ def downgrade(
     settings = settings_from(config)
     try:
         run_async(migrate.downgrade(settings.database_url, revision))
-    except Exception as exc:
+    except CommandError as exc:
         fail(f"database downgrade failed: {exc}")
     typer.echo(f"database at revision {run_async(migrate.current_revision(settings.database_url))}")
 
@@ -44,8 +45,5 @@ def downgrade(
 def current(config: ConfigOption = None) -> None:
     """Show the database's revision and the newest one this code knows."""
     settings = settings_from(config)
-    try:
-        revision = run_async(migrate.current_revision(settings.database_url))
-    except Exception as exc:
-        fail(f"cannot read the database: {exc}")
+    revision = run_async(migrate.current_revision(settings.database_url))
     typer.echo(f"current: {revision or '(empty)'}\nhead:    {migrate.head_revision()}")

@@ -9,7 +9,15 @@ import typer
 
 from bot.app import Runtime, SopLoadError, serve
 from bot.cli import db, outbox, privacy, roles, sop
-from bot.cli.common import ConfigOption, fail, run_async, settings_from
+from bot.cli.common import (
+    CommandLine,
+    ConfigOption,
+    fail,
+    placeholder_problem,
+    placeholders,
+    run_async,
+    settings_from,
+)
 from bot.cli.report import report
 from bot.config import ConfigError, Settings
 from bot.storage.migrate import upgrade
@@ -17,6 +25,7 @@ from bot.workers import WorkerSlot, check_workers, supervise
 
 app = typer.Typer(
     name="bot",
+    cls=CommandLine,
     help="Support and moderation bot: answers from your SOP, hands off to humans, moderates groups.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -38,6 +47,9 @@ def run(
 ) -> None:
     """Run the bot: every configured platform, the HTTP server, the outbox sender and timers."""
     settings = settings_from(config)
+    unfilled = placeholders(settings)
+    if unfilled:  # e.g. examples/bot.toml as shipped: its tokens cannot log in anywhere
+        fail(placeholder_problem(unfilled, config))
     try:
         check_workers(settings, workers)
         if workers > 1:

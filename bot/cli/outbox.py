@@ -3,31 +3,18 @@ resuming a platform whose sending paused because its token was refused."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import ConfigOption, fail, run_async, settings_from
+from bot.cli.common import ConfigOption, fail, run_async, settings_from, with_store
 from bot.clock import SystemClock
-from bot.storage import Database, Store, Tx
-from bot.storage.migrate import upgrade
+from bot.storage import Tx
 from bot.storage.outbox import Pause
 
 app = typer.Typer(help="The outbox: pending, sent and failed actions.", no_args_is_help=True)
 
-T = TypeVar("T")
 PLATFORMS = ("telegram", "discord", "whatsapp")
-
-
-async def _with_store(url: str, work: Callable[[Tx], Awaitable[T]]) -> T:
-    await upgrade(url)
-    database = Database(url)
-    try:
-        async with Store(database).transaction() as tx:
-            return await work(tx)
-    finally:
-        await database.dispose()
 
 
 @app.command()
@@ -38,7 +25,7 @@ def status(config: ConfigOption = None) -> None:
     async def read(tx: Tx) -> tuple[dict[str, int], dict[str, Pause]]:
         return await tx.outbox.counts(), await tx.outbox.paused()
 
-    counts, paused = run_async(_with_store(settings.database_url, read))
+    counts, paused = run_async(with_store(settings.database_url, read))
     for name in ("pending", "sending", "sent", "failed", "skipped"):
         typer.echo(f"{name:8} {counts.get(name, 0)}")
     for platform, pause in sorted(paused.items()):
@@ -57,7 +44,7 @@ def failed(
     """Actions that were not delivered, newest first, with the reason and the platform's words."""
     settings = settings_from(config, quiet=True)
     rows: list[Any] = run_async(
-        _with_store(settings.database_url, lambda tx: tx.outbox.failures(limit, platform=platform))
+        with_store(settings.database_url, lambda tx: tx.outbox.failures(limit, platform=platform))
     )
     if not rows:
         typer.echo("nothing failed")
@@ -84,7 +71,7 @@ def retry(
     """Send a failed action again (after fixing what stopped it: rights, a template, ...)."""
     settings = settings_from(config, quiet=True)
     queued = run_async(
-        _with_store(settings.database_url, lambda tx: tx.outbox.requeue(row_id, SystemClock().now()))
+        with_store(settings.database_url, lambda tx: tx.outbox.requeue(row_id, SystemClock().now()))
     )
     if not queued:
         fail(f"#{row_id} is not a failed or skipped action", code=1)
@@ -100,7 +87,7 @@ def resume(
     if platform not in PLATFORMS:
         fail(f"unknown platform {platform!r}: expected one of {', '.join(PLATFORMS)}")
     settings = settings_from(config, quiet=True)
-    ended = run_async(_with_store(settings.database_url, lambda tx: tx.outbox.resume(platform)))
+    ended = run_async(with_store(settings.database_url, lambda tx: tx.outbox.resume(platform)))
     if ended is None:
         fail(f"{platform} is not paused", code=1)
     typer.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Annotated
 
@@ -33,8 +34,9 @@ def forget(person: PersonArg, config: ConfigOption = None) -> None:
             async with runtime.store.transaction() as tx:
                 ctx = runtime.core.context(tx)
                 erasure, notices = await erase(ctx, platform, user_id, by="cli")
-                # Notices to the staff chat go out through the outbox of the running bot.
-                await tx.outbox.add(notices, f"cli:forget:{person}:{ctx.now.isoformat()}", ctx.now)
+                # Notices to the staff chat go out through the outbox of the running bot; the
+                # key must not name the person it is about.
+                await tx.outbox.add(notices, f"cli:forget:{uuid.uuid4().hex}", ctx.now)
             return erasure
         finally:
             await runtime.close()

@@ -72,6 +72,8 @@ def abuse_detector(ctx: Context) -> AbuseDetector:
 async def handle(event: Event, ctx: Context) -> Outcome | None:
     if isinstance(event, ThreadOpened):
         return await workspace.on_thread_opened(event, ctx)
+    if isinstance(event, Delivered | DeliveryFailed) and privacy.is_farewell(event):
+        return await privacy.on_farewell(event, ctx)
     if isinstance(event, Delivered):
         return await workspace.on_delivered(event, ctx)
     if isinstance(event, DeliveryFailed):

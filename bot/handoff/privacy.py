@@ -4,6 +4,11 @@
 closed (the workspace is told, without the customer's name), and the person's
 messages and personal data go, keeping only anonymous counts for the reports
 (see `bot.storage.privacy`). Staff can do the same with `bot privacy forget`.
+
+The goodbye ("your data is erased") still has to reach them, so it is the one
+thing left at their address; it carries the ref `privacy:farewell`, and once it is
+delivered (or has failed for good) `on_farewell` removes it and what delivering it
+left behind (the WhatsApp contact row, delivery statuses).
 The housekeeping run purges transcripts older than `privacy.transcript_retention_days`.
 """
 
@@ -13,7 +18,7 @@ from datetime import datetime, timedelta
 
 from bot.actions import Action, Button, Send
 from bot.config import Settings
-from bot.events import ButtonPressed, Command
+from bot.events import ButtonPressed, Command, Delivered, DeliveryFailed
 from bot.handlers.context import Context, Outcome
 from bot.handoff import tickets
 from bot.storage import Tx
@@ -22,6 +27,7 @@ from bot.storage.privacy import Erasure
 PREFIX = "privacy:forget:"
 CONFIRM = f"{PREFIX}yes"
 CANCEL = f"{PREFIX}no"
+FAREWELL = "privacy:farewell"
 
 
 async def forgetme(command: Command, ctx: Context) -> Outcome:
@@ -41,16 +47,22 @@ async def on_press(event: ButtonPressed, ctx: Context) -> Outcome:
             "forget_cancelled",
             Send(address=event.address, text=ctx.t("handoff.forget_cancelled", language)),
         )
-    _, actions = await erase(ctx, event.sender.platform, event.sender.user_id, by=event.sender.key)
+    _, actions = await erase(
+        ctx, event.sender.platform, event.sender.user_id, by=event.sender.key, farewell=True
+    )
     # Not written to the transcript: there is no transcript of this person any more.
-    done = Send(address=event.address, text=ctx.t("handoff.forget_done", language))
+    done = Send(address=event.address, text=ctx.t("handoff.forget_done", language), ref=FAREWELL)
     return Outcome.done("forgotten", done, *actions)
 
 
 async def erase(
-    ctx: Context, platform: str, user_id: str, *, by: str
+    ctx: Context, platform: str, user_id: str, *, by: str, farewell: bool = False
 ) -> tuple[Erasure, list[Action]]:
-    """Close the person's open ticket quietly, then erase their data; returns counts and staff notices."""
+    """Close the person's open ticket quietly, then erase their data; returns counts and staff notices.
+
+    `farewell`: a goodbye will be sent to them, so what sending needs (the WhatsApp
+    window) stays until `on_farewell`.
+    """
     actions: list[Action] = []
     open_ticket = await ctx.tx.tickets.active_for(f"{platform}:{user_id}")
     if open_ticket is not None:
@@ -59,8 +71,22 @@ async def erase(
         )
         if isinstance(closed, list):
             actions.extend(closed)
-    erasure = await ctx.tx.privacy.erase_person(platform, user_id, ctx.now)
+    erasure = await ctx.tx.privacy.erase_person(platform, user_id, ctx.now, keep_contact=farewell)
     return erasure, actions
+
+
+def is_farewell(event: Delivered | DeliveryFailed) -> bool:
+    return event.ref == FAREWELL
+
+
+async def on_farewell(event: Delivered | DeliveryFailed, ctx: Context) -> Outcome:
+    """The goodbye went (or never will): remove it and the traces its delivery left."""
+    if isinstance(event, DeliveryFailed):
+        update = event.cause
+    else:
+        update = event.update_id.removeprefix("outbox:").removesuffix(":delivered").rpartition("#")[0]
+    await ctx.tx.privacy.finish_erasure(event.address.platform, event.address.chat_id, update)
+    return Outcome.done("farewell_cleared")
 
 
 async def purge_expired(tx: Tx, settings: Settings, now: datetime) -> int:

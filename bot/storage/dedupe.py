@@ -1,11 +1,19 @@
-"""Processed update ids: the stored half of "every update is handled once"."""
+"""Processed update ids: the stored half of "every update is handled once".
+
+The table holds a digest of each id, not the id: equality is all dedupe needs, and
+some ids carry a person (a WhatsApp message id is the sender's number in base64, a
+Discord join id holds the member's id, feedback ids hold the update that caused
+them). So a person's erasure leaves nothing here to erase, and their redelivered
+webhook is still recognised and skipped afterwards.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ProcessedUpdate
@@ -26,8 +34,8 @@ class DedupeRepo:
         Uses the table, not the ORM class, so the insert skips the ORM's bulk machinery
         (this runs once per batch of group messages, the hottest path there is).
         """
-        unique = list(dict.fromkeys(update_ids))
-        if not unique:
+        by_digest = {digest(update_id): update_id for update_id in update_ids}
+        if not by_digest:
             return set()
         table = ProcessedUpdate.__table__
         statement = (
@@ -36,12 +44,24 @@ class DedupeRepo:
             .returning(table.c.update_id)
         )
         rows = await self._session.execute(
-            statement, [{"update_id": update_id, "processed_at": now} for update_id in unique]
+            statement, [{"update_id": key, "processed_at": now} for key in by_digest]
         )
-        return set(rows.scalars())
+        return {by_digest[key] for key in rows.scalars()}
+
+    async def seen(self, update_id: str) -> bool:
+        """Whether the update was recorded (and not yet forgotten)."""
+        found = await self._session.scalar(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == digest(update_id))
+        )
+        return found is not None
 
     async def forget_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def digest(update_id: str) -> str:
+    """What is stored for an update id: 32 hex characters of its SHA-256."""
+    return hashlib.sha256(update_id.encode()).hexdigest()[:32]

@@ -50,7 +50,6 @@ class Tx:
         self.moderation = ModerationRepo(session)
         self.privacy = PrivacyRepo(session, self.forget_cached)
 
-
     async def prefetch(self, events: Sequence[Event]) -> None:
         """Read what a batch of customer messages will need in a few queries instead of many."""
         private = [e for e in events if e.chat_kind is ChatKind.PRIVATE and e.sender is not None]
@@ -73,8 +72,13 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self.database.session() as session, session.begin():
-            yield Tx(session)
+            tx = Tx(session)
+            yield tx
             await session.run_sync(_write_buffered)
+        if tx.privacy.erased:
+            # Erased rows are zeroed in the file (secure_delete); older copies of their
+            # pages stay in the WAL until it is checkpointed.
+            await self.database.checkpoint()
 
 
 def _write_buffered(session: Session) -> None:

@@ -32,6 +32,10 @@ class WhatsAppContactRepo:
             .execution_options(synchronize_session=False)
         )
 
+    async def known(self, wa_id: str) -> bool:
+        """Whether the number is a contact (it wrote to us, or was shown choices) and not erased."""
+        return await self._session.get(WhatsAppContact, wa_id) is not None
+
     async def last_message_at(self, wa_id: str) -> datetime | None:
         contact = await self._session.get(WhatsAppContact, wa_id, populate_existing=True)
         return contact.last_inbound_at if contact else None

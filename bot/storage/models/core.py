@@ -98,7 +98,8 @@ class Chat(Base):
 
 
 class PersonRecord(Base):
-    """Someone the bot has met; `erased_at` is set when their data was erased on request."""
+    """Someone the bot has met. Erasure deletes the row (its `user_id` may be a phone number);
+    `erased_at` is no longer set and waits for a migration to drop it."""
 
     __tablename__ = "people"
     __table_args__ = (UniqueConstraint("platform", "user_id"),)
