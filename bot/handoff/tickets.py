@@ -90,8 +90,8 @@ async def apply_move(
     ticket.status = after.status.value
     ticket.assignee_key = after.assignee
     ticket.team = after.team
-    if after.assignee and ticket.assigned_at is None:
-        ticket.assigned_at = ctx.now
+    if after.assignee and ticket.assigned_at is None and move is not Move.CLOSE:
+        ticket.assigned_at = ctx.now  # closing an untouched ticket is not working on it
     ticket.updated_at = ctx.now
     if after != before or move in (Move.CLOSE, Move.REOPEN):
         await ctx.tx.tickets.record(
