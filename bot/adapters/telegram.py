@@ -42,8 +42,10 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MessageEntity,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram import error as tg_error
 from telegram.request import HTTPXRequest
@@ -55,6 +57,7 @@ from bot.actions import (
     CloseThread,
     Delete,
     Kick,
+    Mention,
     OpenThread,
     Restrict,
     Send,
@@ -412,6 +415,7 @@ class TelegramAdapter:
         if not parts:
             raise PermanentError("empty message: Telegram sends no text-less messages")
         markup = _keyboard(action.buttons)
+        starts = _starts(action.text, parts)
         sent = list(self._progress.get(key, [])) if key else []
         for index, part in enumerate(parts):
             if index < len(sent):
@@ -427,6 +431,7 @@ class TelegramAdapter:
                 message_thread_id=thread,
                 reply_parameters=reply,
                 reply_markup=markup if index == len(parts) - 1 else None,
+                entities=_mention_entities(action.mentions, part, starts[index]) or None,
             )
             sent.append(message.message_id)
             self._remember(key, sent)
@@ -495,6 +500,37 @@ def _keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
             raise PermanentError(f"button data longer than {MAX_CALLBACK_DATA} bytes: {button.data[:40]}...")
         rows.append([InlineKeyboardButton(button.label, callback_data=button.data or button.label[:64])])
     return InlineKeyboardMarkup(rows)
+
+
+def _starts(text: str, parts: list[str]) -> list[int]:
+    """Where each part of a split text begins in the text (parts are its pieces, in order)."""
+    starts: list[int] = []
+    cursor = 0
+    for part in parts:
+        cursor = text.find(part, cursor)
+        starts.append(cursor)
+        cursor += len(part)
+    return starts
+
+
+def _mention_entities(mentions: tuple[Mention, ...], part: str, start: int) -> list[MessageEntity]:
+    """Text mentions (offsets in UTF-16 units, as Telegram counts) for the mentions inside `part`:
+    they link and notify people who have no username."""
+    entities: list[MessageEntity] = []
+    for mention in mentions:
+        local = mention.offset - start
+        if local < 0 or local + mention.length > len(part) or not mention.user_id.isdigit():
+            continue
+        label = part[local : local + mention.length]
+        entities.append(
+            MessageEntity(
+                MessageEntity.TEXT_MENTION,
+                utf16_len(part[:local]),
+                utf16_len(label),
+                user=User(int(mention.user_id), label or "-", is_bot=False),
+            )
+        )
+    return entities
 
 
 def _seconds(exc: tg_error.RetryAfter) -> float:

@@ -26,7 +26,7 @@ from bot.handoff.workspace import (
     display_name,
     first_name,
     is_staff_chat,
-    mention,
+    name_staff,
     place,
     post,
     staff_language,
@@ -239,19 +239,14 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
         )
         if isinstance(result, Refused):
             return await _refused(command, ticket, result, ctx)
-        staff_platform = ticket.staff_platform
-        mentions = " ".join(
-            [
-                await mention(ctx, key)
-                for key in teams[wanted]
-                if key.startswith(f"{staff_platform}:")
-            ]
+        named = await name_staff(
+            ctx, teams[wanted], platform=ticket.staff_platform, role="agent"
         )
         staff_text = staff_notice(
-            ticket, ctx, "staff_transferred_team", agent=actor_name, team=wanted, mentions=mentions
+            ticket, ctx, "staff_transferred_team", agent=actor_name, team=wanted, mentions=named.text
         )
         customer_text = ctx.t("handoff.transferred_team_customer", ticket.language, team=wanted)
-        actions = await announce(ticket, ctx, staff_text, customer_text)
+        actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
         return _acknowledged(
             command,
             ticket,
@@ -275,19 +270,14 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
     if isinstance(result, Refused):
         return await _refused(command, ticket, result, ctx)
     target_name = await display_name(ctx, target)
+    named = await name_staff(ctx, [target], platform=ticket.staff_platform, role="agent")
     staff_text = staff_notice(
-        ticket,
-        ctx,
-        "staff_transferred",
-        agent=actor_name,
-        target=await mention(ctx, target)
-        if target.startswith(f"{ticket.staff_platform}:")
-        else target_name,
+        ticket, ctx, "staff_transferred", agent=actor_name, target=named.text or target_name
     )
     customer_text = ctx.t(
         "handoff.transferred_customer", ticket.language, agent=first_name(target_name)
     )
-    actions = await announce(ticket, ctx, staff_text, customer_text)
+    actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
     return _acknowledged(
         command,
         ticket,

@@ -19,6 +19,7 @@ from bot.handoff.card import topic_title
 from bot.handoff.lifecycle import OPEN_STATUSES, Move, Refused, Status, TicketState, decide
 from bot.handoff.waiting import WaitKind, wait_notice, when_text
 from bot.handoff.workspace import (
+    Named,
     business_hours,
     customer_address,
     customer_label,
@@ -294,10 +295,15 @@ async def close(
 
 
 async def announce(
-    ticket: Ticket, ctx: Context, staff_text: str, customer_text: str | None
+    ticket: Ticket,
+    ctx: Context,
+    staff_text: str,
+    customer_text: str | None,
+    *,
+    named: Named | None = None,
 ) -> list[Action]:
     """A lifecycle step told to the workspace and, where it concerns them, to the customer."""
-    actions: list[Action] = list(post(ticket, staff_text))
+    actions: list[Action] = list(post(ticket, staff_text, named=named))
     if customer_text:
         actions.append(await say_to_customer(ticket, ctx, customer_text))
     return actions

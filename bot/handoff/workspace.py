@@ -11,10 +11,12 @@ to any of the bot's posts reaches the right ticket.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from bot.actions import Action, Button, OpenThread, Send
+from bot.actions import Action, Button, Mention, OpenThread, Send
 from bot.config import Settings
 from bot.events import (
     Address,
@@ -109,23 +111,41 @@ def place(ticket: Ticket) -> Address | None:
 
 
 def post(
-    ticket: Ticket, text: str, *, buttons: tuple[Button, ...] = (), kind: str = "msg"
+    ticket: Ticket,
+    text: str,
+    *,
+    buttons: tuple[Button, ...] = (),
+    kind: str = "msg",
+    named: Named | None = None,
 ) -> list[Action]:
-    """A post in the ticket's topic, or in the staff chat as a reply to its card."""
+    """A post in the ticket's topic, or in the staff chat as a reply to its card.
+
+    `named` is staff named in `text` (see `name_staff`), linked so they are notified.
+    """
     where = place(ticket)
     if where is None:
         return []  # the card posted when the topic opens will show it
     if ticket.workspace == "card":
+        text = f"#{ticket.id} · {text}"
         return [
             Send(
                 address=where,
-                text=f"#{ticket.id} · {text}",
+                text=text,
                 buttons=buttons,
                 reply_to=ticket.card_message_id,
                 ref=ref(ticket.id, kind),
+                mentions=named.mentions_in(text) if named else (),
             )
         ]
-    return [Send(address=where, text=text, buttons=buttons, ref=ref(ticket.id, kind))]
+    return [
+        Send(
+            address=where,
+            text=text,
+            buttons=buttons,
+            ref=ref(ticket.id, kind),
+            mentions=named.mentions_in(text) if named else (),
+        )
+    ]
 
 
 def customer_label(ticket: Ticket) -> str:
@@ -145,28 +165,84 @@ def customer_post(ticket: Ticket, text: str, ctx: Context, *, edited: bool = Fal
 
 
 async def display_name(ctx: Context, person_key: str) -> str:
+    """Someone's name for people to read; never a bare `telegram:123` key."""
     platform, _, user_id = person_key.partition(":")
     record = await ctx.tx.people.get(platform, user_id)
     if record is not None and record.name:
         return record.name
     if record is not None and record.username:
         return f"@{record.username}"
-    return person_key
+    return ctx.t(
+        "handoff.unknown_person",
+        staff_language(ctx.settings),
+        id=user_id,
+        platform=platform.capitalize(),
+    )
 
 
 def first_name(name: str) -> str:
     return name.split()[0] if name.strip() else name
 
 
-async def mention(ctx: Context, person_key: str) -> str:
-    """How to name someone in the staff chat so they are notified where the platform allows it."""
-    platform, _, user_id = person_key.partition(":")
-    if platform == "discord":
-        return f"<@{user_id}>"
-    record = await ctx.tx.people.get(platform, user_id)
-    if record is not None and record.username:
-        return f"@{record.username}"
-    return record.name if record is not None and record.name else person_key
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Staff named in a post: the text to show, and which stretches of it link a person.
+
+    `links` are (user id, offset, length) within `text`; `mentions_in` places them
+    in the message the text ends up in.
+    """
+
+    text: str = ""
+    links: tuple[tuple[str, int, int], ...] = ()
+
+    def mentions_in(self, message: str) -> tuple[Mention, ...]:
+        start = message.rfind(self.text) if self.links else -1
+        if start < 0:
+            return ()
+        return tuple(Mention(user_id, start + offset, length) for user_id, offset, length in self.links)
+
+
+async def name_staff(
+    ctx: Context, keys: Iterable[str], *, platform: str, role: str, separator: str = " "
+) -> Named:
+    """Name staff in the staff chat on `platform` so that each is notified.
+
+    Discord: `<@id>`. A stored username: `@username` (Telegram links it itself).
+    Otherwise their stored name, or the role's word for someone the bot has never
+    seen, linked to their user id (a Telegram text mention). People on another
+    platform cannot be notified from there and are left out.
+    """
+    wanted = list(dict.fromkeys(key for key in keys if key.startswith(f"{platform}:")))
+    fallback = ctx.t(f"handoff.role_{role}", staff_language(ctx.settings))
+    labels: list[tuple[str, str | None]] = []
+    unnamed = 0
+    for key in wanted:
+        user_id = key.partition(":")[2]
+        record = await ctx.tx.people.get(platform, user_id)
+        if platform == "discord":
+            labels.append((f"<@{user_id}>", None))
+        elif record is not None and record.username:
+            labels.append((f"@{record.username}", None))
+        elif record is not None and record.name:
+            labels.append((record.name, user_id))
+        else:
+            unnamed += 1
+            labels.append(("", user_id))
+    parts: list[str] = []
+    links: list[tuple[str, int, int]] = []
+    position = 0
+    number = 0
+    for label, linked in labels:
+        if not label:
+            number += 1
+            label = f"{fallback} {number}" if unnamed > 1 else fallback
+        if parts:
+            position += len(separator)
+        if linked is not None and platform == "telegram":
+            links.append((linked, position, len(label)))
+        parts.append(label)
+        position += len(label)
+    return Named(separator.join(parts), tuple(links))
 
 
 # ---- the card ------------------------------------------------------------------------------
@@ -176,7 +252,7 @@ def _as_line(line: TranscriptLine) -> Line:
     return Line(line.at, line.author, line.text, line.direction, line.outcome, line.sop_entry_id)
 
 
-async def card_text(ticket: Ticket, ctx: Context, *, upto: int | None) -> str:
+async def card_text(ticket: Ticket, ctx: Context, *, upto: int | None) -> tuple[str, Named]:
     lines = [
         line
         for line in await ctx.tx.tickets.transcript(ticket.id)
@@ -204,17 +280,15 @@ async def card_text(ticket: Ticket, ctx: Context, *, upto: int | None) -> str:
     )
     text = render_card(facts, ctx.t, staff_language(ctx.settings), ctx.settings.zone)
     members = ctx.settings.handoff.teams.get(ticket.team or "", ())
-    mentions = [
-        await mention(ctx, key) for key in members if key.startswith(f"{ticket.staff_platform}:")
-    ]
-    if mentions:
+    named = await name_staff(ctx, members, platform=ticket.staff_platform, role="agent")
+    if named.text:
         text += "\n" + ctx.t(
             "handoff.card_team_ping",
             staff_language(ctx.settings),
             team=ticket.team,
-            mentions=" ".join(mentions),
+            mentions=named.text,
         )
-    return text
+    return text, named
 
 
 def take_button(ticket: Ticket, ctx: Context) -> tuple[Button, ...]:
@@ -243,21 +317,28 @@ async def open_place(ticket: Ticket, ctx: Context) -> list[Action]:
             reopened=ticket.reopen_count > 0,
         )
         return [OpenThread(address=staff_root(ticket), title=title, ref=ref(ticket.id))]
-    text = await card_text(ticket, ctx, upto=ticket.card_mark)
+    text, named = await card_text(ticket, ctx, upto=ticket.card_mark)
     return [
         Send(
             address=staff_root(ticket),
             text=text,
             buttons=take_button(ticket, ctx),
             ref=ref(ticket.id, "card"),
+            mentions=named.mentions_in(text),
         )
     ]
 
 
 async def _card_and_meanwhile(ticket: Ticket, ctx: Context, where: Address) -> list[Action]:
-    card = await card_text(ticket, ctx, upto=ticket.card_mark)
+    card, named = await card_text(ticket, ctx, upto=ticket.card_mark)
     actions: list[Action] = [
-        Send(address=where, text=card, buttons=take_button(ticket, ctx), ref=ref(ticket.id, "card"))
+        Send(
+            address=where,
+            text=card,
+            buttons=take_button(ticket, ctx),
+            ref=ref(ticket.id, "card"),
+            mentions=named.mentions_in(card),
+        )
     ]
     if ticket.card_mark is not None:
         for line in await ctx.tx.tickets.transcript(ticket.id, after_id=ticket.card_mark):
