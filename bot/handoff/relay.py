@@ -13,7 +13,7 @@ from bot.actions import Action, Send
 from bot.events import Message, Person
 from bot.handlers.context import Context, Outcome
 from bot.handlers.conversation import record_incoming
-from bot.handoff import sla
+from bot.handoff import shield, sla
 from bot.handoff.lifecycle import Move
 from bot.handoff.tickets import apply_move, is_open
 from bot.handoff.workspace import (
@@ -31,6 +31,10 @@ from bot.storage.models import Ticket
 async def from_customer(event: Message, ticket: Ticket, ctx: Context) -> Outcome:
     assert event.sender is not None
     text = event.text if event.text.strip() else f"[{event.media or 'media'}]"
+    if shield.is_blocked(ticket, ctx.now):
+        return await shield.while_blocked(event, ticket, ctx, text)
+    if shield.insulting(event.text, ctx):
+        return await shield.hide(event, ticket, ctx, text)
     await record_incoming(event, ctx, text, outcome="relayed", ticket_id=ticket.id)
     await apply_move(ticket, ctx, Move.CUSTOMER_WROTE, actor=event.sender.key)
     actions: list[Action] = list(

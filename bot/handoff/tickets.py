@@ -135,6 +135,14 @@ async def request_human(event: Event, ctx: Context, *, reason: str, language: st
     if staff is None or event.sender is None:
         return [await reply(event, ctx, ctx.t("handoff.unavailable", language))]
     current = await ctx.tx.tickets.latest_for(event.sender.key)
+    if current is not None and current.blocked_until is not None and ctx.now < current.blocked_until:
+        # Paused by a supervisor: no new ticket, no reopening until the pause ends.
+        await ctx.tx.tickets.record(
+            current.id, "asked_while_blocked", ctx.now, actor=event.sender.key, detail=reason
+        )
+        when = when_text(current.blocked_until, ctx.now, ctx.settings.zone, ctx.t, current.language)
+        text = ctx.t("handoff.blocked_reminder", current.language, until=when)
+        return [await reply(event, ctx, text)]
     if current is not None and is_open(current):
         await ctx.tx.tickets.record(
             current.id, "asked_again", ctx.now, actor=event.sender.key, detail=reason

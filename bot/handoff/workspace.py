@@ -11,7 +11,7 @@ to any of the bot's posts reaches the right ticket.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -41,6 +41,7 @@ from bot.handoff.hours import BusinessHours
 from bot.storage.models import Ticket, TranscriptLine
 
 TOPIC_WAIT = "handoff.topic_wait"
+HIDDEN = "hidden"  # the outcome of a transcript line staff read only on request (`bot.handoff.shield`)
 TAKE_PREFIX = "handoff:take:"
 _CARD_LINES = 6
 _EARLIER = 3
@@ -245,19 +246,47 @@ async def name_staff(
     return Named(separator.join(parts), tuple(links))
 
 
+# ---- hidden messages ---------------------------------------------------------------------------
+
+
+def hidden_label(ticket_id: int | None, number: int | None, ctx: Context) -> str:
+    """The placeholder staff see; numbered within its ticket, so `/reveal #<id> <n>` finds it."""
+    language = staff_language(ctx.settings)
+    if ticket_id is None or number is None:
+        return ctx.t("handoff.hidden_message_unnumbered", language)
+    return ctx.t("handoff.hidden_message", language, id=ticket_id, n=number)
+
+
+def shown_texts(lines: Sequence[TranscriptLine], ctx: Context) -> dict[int, str]:
+    """By line id, the text staff see without asking: a hidden line as its placeholder.
+
+    `lines` must be a whole ticket's transcript in order (the numbering counts from its start);
+    lines of no ticket get an unnumbered placeholder.
+    """
+    shown: dict[int, str] = {}
+    numbers: dict[int | None, int] = {}
+    for line in lines:
+        if line.outcome == HIDDEN:
+            numbers[line.ticket_id] = numbers.get(line.ticket_id, 0) + 1
+            number = numbers[line.ticket_id] if line.ticket_id is not None else None
+            shown[line.id] = hidden_label(line.ticket_id, number, ctx)
+        else:
+            shown[line.id] = line.text
+    return shown
+
+
 # ---- the card ------------------------------------------------------------------------------
 
 
-def _as_line(line: TranscriptLine) -> Line:
-    return Line(line.at, line.author, line.text, line.direction, line.outcome, line.sop_entry_id)
+def _as_line(line: TranscriptLine, shown: dict[int, str]) -> Line:
+    text = shown.get(line.id, line.text)
+    return Line(line.at, line.author, text, line.direction, line.outcome, line.sop_entry_id)
 
 
 async def card_text(ticket: Ticket, ctx: Context, *, upto: int | None) -> tuple[str, Named]:
-    lines = [
-        line
-        for line in await ctx.tx.tickets.transcript(ticket.id)
-        if line.text and (upto is None or line.id <= upto)
-    ]
+    everything = await ctx.tx.tickets.transcript(ticket.id)
+    shown = shown_texts(everything, ctx)
+    lines = [line for line in everything if line.text and (upto is None or line.id <= upto)]
     earlier = [
         EarlierTicket(other.id, other.opened_at, other.status, other.close_reason, other.csat_score)
         for other in await ctx.tx.tickets.for_customer(ticket.customer_key, limit=_EARLIER + 1)
@@ -272,8 +301,8 @@ async def card_text(ticket: Ticket, ctx: Context, *, upto: int | None) -> tuple[
         reason=ticket.reason,
         team=ticket.team,
         workspace=ticket.workspace,
-        tried=what_the_bot_tried([_as_line(line) for line in lines]),
-        last_lines=tuple(_as_line(line) for line in lines[-_CARD_LINES:]),
+        tried=what_the_bot_tried([_as_line(line, shown) for line in lines]),
+        last_lines=tuple(_as_line(line, shown) for line in lines[-_CARD_LINES:]),
         earlier=tuple(earlier),
         reopened=ticket.reopen_count > 0,
         note_prefix=ctx.settings.handoff.note_prefix,
@@ -341,13 +370,15 @@ async def _card_and_meanwhile(ticket: Ticket, ctx: Context, where: Address) -> l
         )
     ]
     if ticket.card_mark is not None:
-        for line in await ctx.tx.tickets.transcript(ticket.id, after_id=ticket.card_mark):
-            if line.author == "customer" and line.text:
+        everything = await ctx.tx.tickets.transcript(ticket.id)
+        shown = shown_texts(everything, ctx)
+        for line in everything:
+            if line.id > ticket.card_mark and line.author == "customer" and line.text:
                 # Already masked when stored; shown as the customer wrote it otherwise.
                 actions.append(
                     Send(
                         address=where,
-                        text=f"👤 {customer_label(ticket)}: {line.text}",
+                        text=f"👤 {customer_label(ticket)}: {shown[line.id]}",
                         ref=ref(ticket.id, "msg"),
                     )
                 )
