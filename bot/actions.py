@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.events import Address
+from bot.events import Address, Media
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,8 @@ class Send(Action):
     `delete_after` (seconds) makes the adapter delete the message later, for short
     notices in groups. `fallback_template` names a WhatsApp template to use outside the
     24-hour customer-service window. `mentions` link people named in the text.
+    `media` sends that file with `text` as its caption (a platform that cannot carry
+    it fails the action, and the core falls back to words).
     """
 
     text: str
@@ -61,6 +63,7 @@ class Send(Action):
     delete_after: int | None = None
     fallback_template: str | None = None
     mentions: tuple[Mention, ...] = ()
+    media: Media | None = None
 
 
 DELETE_AFTER_TIMER = "outbox.delete_after"
@@ -140,6 +143,8 @@ def to_record(action: Action) -> dict[str, Any]:
             value = [[b.label, b.data, b.url] for b in value]
         elif f.name == "mentions":
             value = [[m.user_id, m.offset, m.length] for m in value]
+        elif isinstance(value, Media):
+            value = dataclasses.asdict(value)
         record[f.name] = value
     return record
 
@@ -155,4 +160,6 @@ def from_record(record: dict[str, Any]) -> Action:
         data["buttons"] = tuple(Button(label, d, url) for label, d, url in data["buttons"])
     if "mentions" in data:
         data["mentions"] = tuple(Mention(str(u), int(o), int(n)) for u, o, n in data["mentions"])
+    if data.get("media"):
+        data["media"] = Media(**data["media"])
     return cls(**data)

@@ -24,6 +24,7 @@ from bot.events import (
     Command,
     DeliveryStatus,
     Event,
+    Media,
     Message,
     MessageRef,
     Person,
@@ -128,13 +129,25 @@ def _message(message: Mapping[str, Any], names: Mapping[str, str]) -> Event | No
                        forwarded=forwarded)
     if kind == "audio":
         voice = bool((message.get("audio") or {}).get("voice"))
-        return Message(**common, message_id=message["id"], media="voice" if voice else "audio", reply_to=reply_to,
-                       forwarded=forwarded)
+        media = "voice" if voice else "audio"
+        return Message(**common, message_id=message["id"], media=media, reply_to=reply_to,
+                       forwarded=forwarded, attachments=_attachment(message.get("audio"), media))
     if kind in _MEDIA:
         caption = (message.get(kind) or {}).get("caption", "") if isinstance(message.get(kind), dict) else ""
         return Message(**common, message_id=message["id"], text=caption, media=_MEDIA[kind], reply_to=reply_to,
-                       links=find_urls(caption), forwarded=forwarded)
+                       links=find_urls(caption), forwarded=forwarded,
+                       attachments=_attachment(message.get(kind), _MEDIA[kind]))
     return None  # reactions, system notices (a changed number), ad referrals without text
+
+
+_FILE_KINDS = ("photo", "video", "document", "sticker", "voice", "audio")
+
+
+def _attachment(part: Any, kind: str) -> tuple[Media, ...]:
+    """The media id of an image, video, document, sticker or audio (a location has none)."""
+    if kind not in _FILE_KINDS or not isinstance(part, Mapping) or not part.get("id"):
+        return ()
+    return (Media(kind, WHATSAPP, str(part["id"]), file_name=part.get("filename"), mime_type=part.get("mime_type")),)
 
 
 def _status(status: Mapping[str, Any]) -> DeliveryStatus:

@@ -19,12 +19,12 @@ Every step is a ticket event: `abuse_hidden`, `abuse_warned`, `abuse_alerted`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.actions import Action, Button, Send
-from bot.events import ButtonPressed, Command, Message, Person
+from bot.events import ButtonPressed, Command, Media, Message, Person
 from bot.handlers.context import Context, Outcome
-from bot.handlers.conversation import record_incoming
 from bot.handoff import sla
 from bot.handoff.lifecycle import Move
 from bot.handoff.tickets import apply_move
@@ -34,6 +34,8 @@ from bot.handoff.workspace import (
     HIDDEN,
     customer_label,
     display_name,
+    files_of,
+    files_record,
     hidden_label,
     name_staff,
     post,
@@ -90,11 +92,31 @@ async def _due(ticket: Ticket, ctx: Context, action: str, every: timedelta) -> b
 # ---- an insult in an open ticket --------------------------------------------------------------
 
 
-async def hide(event: Message, ticket: Ticket, ctx: Context, stored_text: str) -> Outcome:
+async def _keep(
+    event: Message, ticket: Ticket, ctx: Context, text: str, outcome: str, files: Sequence[Media]
+) -> None:
+    assert event.sender is not None
+    await ctx.tx.transcripts.add(
+        chat_key=event.address.chat_key,
+        person_key=event.sender.key,
+        direction="in",
+        author="customer",
+        author_key=event.sender.key,
+        text=ctx.mask(text),
+        at=ctx.now,
+        outcome=outcome,
+        ticket_id=ticket.id,
+        attachment=files_record(files),
+    )
+
+
+async def hide(
+    event: Message, ticket: Ticket, ctx: Context, stored_text: str, files: Sequence[Media] = ()
+) -> Outcome:
     """Keep the insult for the record, show the team a placeholder, warn, alert supervisors."""
     assert event.sender is not None
     number = 1 + len(await hidden_lines(ticket, ctx))
-    await record_incoming(event, ctx, stored_text, outcome=HIDDEN, ticket_id=ticket.id)
+    await _keep(event, ticket, ctx, stored_text, HIDDEN, files)
     await apply_move(ticket, ctx, Move.CUSTOMER_WROTE, actor=event.sender.key)
     await ctx.tx.tickets.record(
         ticket.id, "abuse_hidden", ctx.now, actor=event.sender.key, detail=str(number)
@@ -158,7 +180,12 @@ async def reveal(
         agent=await display_name(ctx, event.sender.key),
         text=line.text,
     )
-    return Outcome.done("revealed", Send(address=event.address, text=text, reply_to=reply_to))
+    shown: list[Action] = [Send(address=event.address, text=text, reply_to=reply_to)]
+    shown += [
+        Send(address=event.address, text=f"👁 #{ticket.id} · {number}", media=media)
+        for media in files_of(line)
+    ]
+    return Outcome.done("revealed", *shown)
 
 
 # ---- pausing a customer ----------------------------------------------------------------------
@@ -220,10 +247,12 @@ async def unblock(ticket: Ticket, ctx: Context, *, actor: Person) -> list[Action
     return [*post(ticket, staff_text), await say_to_customer(ticket, ctx, told)]
 
 
-async def while_blocked(event: Message, ticket: Ticket, ctx: Context, stored_text: str) -> Outcome:
+async def while_blocked(
+    event: Message, ticket: Ticket, ctx: Context, stored_text: str, files: Sequence[Media] = ()
+) -> Outcome:
     """A paused customer's message: kept for the record, not relayed; reminded now and then."""
     assert event.sender is not None and ticket.blocked_until is not None
-    await record_incoming(event, ctx, stored_text, outcome=BLOCKED, ticket_id=ticket.id)
+    await _keep(event, ticket, ctx, stored_text, BLOCKED, files)
     if not await _due(ticket, ctx, "block_notice", WARN_EVERY):
         return Outcome.done("blocked_kept")
     await ctx.tx.tickets.record(ticket.id, "block_notice", ctx.now, actor=None)

@@ -12,6 +12,7 @@ to any of the bot's posts reaches the right ticket.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict as dataclass_dict
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -24,6 +25,7 @@ from bot.events import (
     Command,
     Delivered,
     Event,
+    Media,
     Message,
     ThreadOpened,
     TimerFired,
@@ -118,10 +120,12 @@ def post(
     buttons: tuple[Button, ...] = (),
     kind: str = "msg",
     named: Named | None = None,
+    media: Media | None = None,
 ) -> list[Action]:
     """A post in the ticket's topic, or in the staff chat as a reply to its card.
 
-    `named` is staff named in `text` (see `name_staff`), linked so they are notified.
+    `named` is staff named in `text` (see `name_staff`), linked so they are notified;
+    `media` a file posted with `text` as its caption.
     """
     where = place(ticket)
     if where is None:
@@ -136,6 +140,7 @@ def post(
                 reply_to=ticket.card_message_id,
                 ref=ref(ticket.id, kind),
                 mentions=named.mentions_in(text) if named else (),
+                media=media,
             )
         ]
     return [
@@ -145,6 +150,7 @@ def post(
             buttons=buttons,
             ref=ref(ticket.id, kind),
             mentions=named.mentions_in(text) if named else (),
+            media=media,
         )
     ]
 
@@ -375,13 +381,15 @@ async def _card_and_meanwhile(ticket: Ticket, ctx: Context, where: Address) -> l
         for line in everything:
             if line.id > ticket.card_mark and line.author == "customer" and line.text:
                 # Already masked when stored; shown as the customer wrote it otherwise.
-                actions.append(
-                    Send(
-                        address=where,
-                        text=f"👤 {customer_label(ticket)}: {shown[line.id]}",
-                        ref=ref(ticket.id, "msg"),
+                text = f"👤 {customer_label(ticket)}: {shown[line.id]}"
+                files = files_of(line) if line.outcome != HIDDEN else ()
+                if not files:
+                    actions.append(Send(address=where, text=text, ref=ref(ticket.id, "msg")))
+                for index, media in enumerate(files):
+                    caption = text if index == 0 else f"👤 {customer_label(ticket)}"
+                    actions.append(
+                        Send(address=where, text=caption, ref=ref(ticket.id, "media"), media=media)
                     )
-                )
     ticket.card_mark = await ctx.tx.tickets.last_line_id(customer_address(ticket).chat_key)
     return actions
 
@@ -416,6 +424,8 @@ async def on_delivered(event: Delivered, ctx: Context) -> Outcome | None:
     parsed = parse_ref(event.ref)
     if parsed is None or not parsed[1]:
         return None
+    if not is_staff_chat(event.address, ctx.settings):
+        return Outcome.done(f"customer_{parsed[1]}_delivered")  # a file that reached the customer
     ticket_id, kind = parsed
     await ctx.tx.tickets.remember_staff_message(event.address, event.message_id, ticket_id, ctx.now)
     if kind == "card":
@@ -441,6 +451,27 @@ async def ticket_for(event: Event, ctx: Context) -> Ticket | None:
     return None
 
 
+# ---- files ------------------------------------------------------------------------------------
+
+
+def files_record(files: Sequence[Media]) -> dict[str, object] | None:
+    """How a message's files are kept on its transcript line (to be relayed later)."""
+    if not files:
+        return None
+    return {"files": [dataclass_dict(media) for media in files]}
+
+
+def files_of(line: TranscriptLine) -> tuple[Media, ...]:
+    stored = line.attachment or {}
+    return tuple(Media(**item) for item in stored.get("files") or [])
+
+
+def media_label(ctx: Context, kind: str, language: str) -> str:
+    """"📷 photo", "🎤 voice message", ...: a file's kind in words."""
+    key = f"handoff.media_{kind}"
+    return ctx.t(key if key in ctx.texts else "handoff.media_other", language)
+
+
 # ---- the customer's side -------------------------------------------------------------------
 
 
@@ -453,8 +484,13 @@ async def say_to_customer(
     author: str = "bot",
     author_key: str | None = None,
     stored: str | None = None,
+    media: Media | None = None,
 ) -> Send:
-    """A message to the ticket's customer on their own platform, also kept in the ticket's transcript."""
+    """A message to the ticket's customer on their own platform, also kept in the ticket's transcript.
+
+    With `media` the file goes with `text` as its caption; if it cannot reach them, they get
+    the words alone and the team is told (`bot.handoff.undelivered`).
+    """
     address = customer_address(ticket)
     await ctx.tx.transcripts.add(
         chat_key=address.chat_key,
@@ -465,5 +501,12 @@ async def say_to_customer(
         text=ctx.mask(stored if stored is not None else text),
         at=ctx.now,
         ticket_id=ticket.id,
+        attachment=files_record([media] if media else []),
     )
-    return Send(address=address, text=text, buttons=buttons)
+    return Send(
+        address=address,
+        text=text,
+        buttons=buttons,
+        media=media,
+        ref=ref(ticket.id, "media") if media else None,
+    )
