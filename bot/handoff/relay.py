@@ -95,8 +95,8 @@ async def from_staff(event: Message, ticket: Ticket, ctx: Context) -> Outcome:
         return Outcome.done("note")
     if event.edited:
         return Outcome.done("edit_not_relayed", _answer_staff(event, ctx, "edit_not_relayed"))
-    if event.media and not event.attachments:
-        kind = media_label(ctx, event.media, staff_language(ctx.settings))
+    if not event.attachments and (event.media or not text):
+        kind = media_label(ctx, event.media or "other", staff_language(ctx.settings))
         return Outcome.done(
             "staff_media", _answer_staff(event, ctx, "media_not_relayed_staff", kind=kind)
         )

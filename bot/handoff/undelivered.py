@@ -34,16 +34,21 @@ async def on_delivery_failed(event: DeliveryFailed, ctx: Context) -> Outcome | N
     ticket = await ctx.tx.tickets.latest_for(event.address.chat_key)
     if ticket is None or not (is_open(ticket) or recently_closed(ticket, ctx)):
         return None
+    actions: list[Action] = []
+    if a_file and event.reason in _WORDS_MAY_GO and event.text:
+        # The file could not go (too large, refused, not fetched): the words alone can.
+        actions.append(Send(address=event.address, text=event.text))
+        text = staff_notice(
+            ticket, ctx, "undelivered_media", excerpt=event.text[:80], detail=event.detail[:200] or "–"
+        )
+        text += "\n" + staff_notice(ticket, ctx, "undelivered_media_words_sent")
+        return Outcome.done(f"undelivered_media:{event.reason}", *post(ticket, text), *actions)
     key = f"undelivered_{event.reason}" if event.reason in DeliveryFailed.REASONS else "undelivered_gave_up"
     substitute = event.substitute.removeprefix("template:") if event.substitute else ""
     text = staff_notice(ticket, ctx, key, excerpt=event.text[:80], template=substitute)
     if substitute:
         text += "\n" + staff_notice(ticket, ctx, "undelivered_template_sent", template=substitute)
-    actions: list[Action] = []
-    if a_file and event.reason in _WORDS_MAY_GO and event.text:
-        actions.append(Send(address=event.address, text=event.text))
-        text += "\n" + staff_notice(ticket, ctx, "undelivered_media_words_sent")
-    return Outcome.done(f"undelivered:{event.reason}", *post(ticket, text), *actions)
+    return Outcome.done(f"undelivered:{event.reason}", *post(ticket, text))
 
 
 def _file_not_shown(event: DeliveryFailed, ticket_id: int, ctx: Context) -> Outcome:
