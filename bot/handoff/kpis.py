@@ -137,6 +137,7 @@ class Adherence:
     person_key: str
     online_seconds: float
     scheduled_seconds: float
+    name: str = ""  # how people know them (the report fills it in); never shown as a bare key
 
     @property
     def share(self) -> float | None:
@@ -482,7 +483,12 @@ def _table(
                 "  "
                 + label(
                     "kpi_adherence_row",
-                    agent=item.person_key,
+                    agent=item.name
+                    or label(
+                        "unknown_person",
+                        id=item.person_key.partition(":")[2],
+                        platform=item.person_key.partition(":")[0].capitalize(),
+                    ),
                     online=duration(item.online_seconds),
                     scheduled=duration(item.scheduled_seconds),
                     share=percent(item.share),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.config import Settings
@@ -63,7 +64,7 @@ async def build(
     working = open_intervals(since, min(until, now), business_hours(settings))
     events = await tx.tickets.events_of(tickets)
     ratings = await tx.tickets.ratings_of(tickets)
-    return compute(
+    report = compute(
         [_facts(ticket, events[ticket.id], ratings[ticket.id]) for ticket in tickets.values()],
         questions,
         changes,
@@ -73,3 +74,13 @@ async def build(
         agents=agents,
         now=now,
     )
+    named = [replace(item, name=await _name(tx, item.person_key)) for item in report.adherence]
+    return replace(report, adherence=tuple(named))
+
+
+async def _name(tx: Tx, person_key: str) -> str:
+    platform, _, user_id = person_key.partition(":")
+    record = await tx.people.get(platform, user_id)
+    if record is None:
+        return ""
+    return record.name or (f"@{record.username}" if record.username else "")

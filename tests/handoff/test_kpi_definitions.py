@@ -101,3 +101,5 @@ def test_the_report_agrees_with_the_documented_definitions(
     table = CliRunner().invoke(app, ["report"]).output
     assert "15m 40s (3 closings; 1 closed unworked, not counted)" in table
     assert "average 3.67 · 66.7% gave 4–5 (3 answers)" in table
+    # Agents are named as people know them, not by their platform keys.
+    assert "  Rina Wati: " in table and "telegram:" not in table
