@@ -115,3 +115,18 @@ async def test_a_named_team_member_without_username_is_linked_on_a_card(
     finally:
         await adapter.aclose()
         await desk.bot.close()
+
+
+async def test_discord_staff_are_mentioned_by_id(desk_db: str) -> None:
+    desk = await open_desk(desk_settings(desk_db, staff_chat="discord:880001"))
+    try:
+        await desk.agent_online(user="120000000000000001")
+        await desk.grant("discord", "120000000000000077", Role.SUPERVISOR)  # never seen
+        await desk.customer("mau bicara dengan CS")
+        desk.clock.advance(minutes=6)
+        await desk.bot.core.sweep()
+        [alert] = sent_to(await desk.bot.deliver(), "discord", "880001")
+        assert alert.text.endswith("\nSupervisor: <@120000000000000077>")
+        assert "discord:" not in alert.text and alert.mentions == ()
+    finally:
+        await desk.bot.close()
