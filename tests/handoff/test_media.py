@@ -160,6 +160,29 @@ async def test_a_whatsapp_photo_reaches_the_telegram_topic_and_an_agent_photo_co
     assert (await desk.ticket()).first_response_at is not None  # a photo is an answer too
 
 
+async def test_voice_messages_go_both_ways_and_their_words_follow_where_no_caption_fits(
+    live: Live, fake_telegram: FakeTelegram, graph: FakeGraph
+) -> None:
+    desk = live.desk
+    await desk.agent_online()
+    await live.from_whatsapp("text_message", text={"body": "mau bicara dengan CS"})
+    thread = await desk.thread_of()
+    graph.media["927263748"] = (b"OggS-voice", "audio/ogg; codecs=opus")
+    await live.from_whatsapp("voice_note")
+    [voice] = fake_telegram.called("sendVoice")
+    assert voice["caption"] == "👤 Budi Santoso: [🎤 pesan suara]" and voice["voice"].content == b"OggS-voice"
+    assert voice["voice"].content_type == "audio/ogg"
+
+    fake_telegram.files["AwACvoice"] = b"OggS-agent"
+    await live.agent_posts(thread, voice={"file_id": "AwACvoice", "file_unique_id": "v", "duration": 3,
+                                          "mime_type": "audio/ogg", "file_size": 10})
+    [(media_id, upload)] = graph.uploads.items()
+    assert upload.content == b"OggS-agent" and upload.content_type == "audio/ogg"
+    audio, words = graph.messages[-2:]
+    assert audio["type"] == "audio" and audio["audio"] == {"id": media_id}  # WhatsApp audio takes no caption
+    assert words["text"]["body"] == "Rina (CS): 🎤 pesan suara"
+
+
 async def test_a_file_that_cannot_be_fetched_still_brings_its_words_to_the_team(
     live: Live, fake_telegram: FakeTelegram, graph: FakeGraph
 ) -> None:
