@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.events import Address
+from bot.events import Address, Media
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,17 @@ class Button:
     label: str
     data: str = ""
     url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """`length` characters of a `Send`'s text, from `offset`, name the person `user_id` of the
+    platform the text goes to, so the platform links and notifies them (a Telegram text
+    mention, for someone without a username). Offsets count characters of the whole text."""
+
+    user_id: str
+    offset: int
+    length: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +51,9 @@ class Send(Action):
 
     `delete_after` (seconds) makes the adapter delete the message later, for short
     notices in groups. `fallback_template` names a WhatsApp template to use outside the
-    24-hour customer-service window.
+    24-hour customer-service window. `mentions` link people named in the text.
+    `media` sends that file with `text` as its caption (a platform that cannot carry
+    it fails the action, and the core falls back to words).
     """
 
     text: str
@@ -49,6 +62,8 @@ class Send(Action):
     ref: str | None = None
     delete_after: int | None = None
     fallback_template: str | None = None
+    mentions: tuple[Mention, ...] = ()
+    media: Media | None = None
 
 
 DELETE_AFTER_TIMER = "outbox.delete_after"
@@ -126,6 +141,10 @@ def to_record(action: Action) -> dict[str, Any]:
             value = value.isoformat()
         elif f.name == "buttons":
             value = [[b.label, b.data, b.url] for b in value]
+        elif f.name == "mentions":
+            value = [[m.user_id, m.offset, m.length] for m in value]
+        elif isinstance(value, Media):
+            value = dataclasses.asdict(value)
         record[f.name] = value
     return record
 
@@ -139,4 +158,8 @@ def from_record(record: dict[str, Any]) -> Action:
         data["until"] = datetime.fromisoformat(data["until"])
     if "buttons" in data:
         data["buttons"] = tuple(Button(label, d, url) for label, d, url in data["buttons"])
+    if "mentions" in data:
+        data["mentions"] = tuple(Mention(str(u), int(o), int(n)) for u, o, n in data["mentions"])
+    if data.get("media"):
+        data["media"] = Media(**data["media"])
     return cls(**data)

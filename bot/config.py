@@ -146,6 +146,7 @@ class HandoffSettings(Section):
     teams: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # name -> person keys
     human_phrases: tuple[str, ...] = ()  # extra phrases that ask for a person
     mask_staff_chat: bool = True  # mask personal data in customer messages relayed to staff
+    shield_agents: bool = True  # hide insults from agents (shown on request), warn, alert supervisors
     csat: bool = True
     csat_comment_minutes: int = Field(default=30, ge=1)
 

@@ -92,6 +92,25 @@ class MessageRef:
     at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file someone sent, named the way the platform that holds it names it.
+
+    Enough to send it on: by reference on the same platform (a Telegram `file_id`,
+    a WhatsApp media id), or fetched and uploaded again elsewhere. `url` is a public
+    address where the platform gives one (Discord's CDN). `kind` is one of photo,
+    video, animation, document, voice, audio, sticker, video_note.
+    """
+
+    kind: str
+    platform: str
+    file_id: str
+    url: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """Fields every event has.
@@ -116,7 +135,12 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message(Event):
-    """A text (or media) message; `edited` is set when a message was changed after sending."""
+    """A text (or media) message; `edited` is set when a message was changed after sending.
+
+    `media` names the kind of a non-text message (also a location or a poll, which
+    carry no file); `attachments` are its files, when the platform gives them, and
+    `text` is then their caption.
+    """
 
     message_id: str
     text: str = ""
@@ -126,6 +150,7 @@ class Message(Event):
     links: tuple[str, ...] = ()  # URLs the platform marked up (hidden text links included)
     mentions: tuple[str, ...] = ()  # user ids or usernames mentioned
     forwarded: bool = False
+    attachments: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

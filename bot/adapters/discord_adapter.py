@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -72,10 +73,11 @@ from bot.adapters.discord_parse import (
     parse_interaction,
     parse_message,
 )
+from bot.adapters.media import MAX_BYTES, MediaBridge, MediaFile, named_file
 from bot.adapters.text import split_text
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.events import Address, Event
+from bot.events import Address, Event, Media
 from bot.ratelimit import DISCORD_RATES
 from bot.storage import Store
 
@@ -177,6 +179,7 @@ class DiscordAdapter:
         self._dm_channels: dict[str, int] = {}  # user id -> DM channel id
         self._answers: dict[Address, list[tuple[discord.Interaction, float]]] = {}  # deferred slash commands
         self._progress: OrderedDict[str, list[str]] = OrderedDict()
+        self.media_bridge: MediaBridge | None = None  # files of other platforms (`link_media`)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -353,6 +356,8 @@ class DiscordAdapter:
         raise Unsupported(f"discord cannot carry out {action.kind}")
 
     async def _send(self, action: Send, key: str) -> DeliveryResult:
+        if action.media is not None:
+            return await self._send_media(action, action.media, key)
         text, view = _text_and_view(action.text, action.buttons)
         parts = split_text(text, MAX_TEXT)
         if not parts:
@@ -388,6 +393,66 @@ class DiscordAdapter:
                 sent.append(str(data["id"]))
             self._remember(key, sent)
         return DeliveryResult(message_id=sent[0])
+
+    async def _send_media(self, action: Send, media: Media, key: str) -> DeliveryResult:
+        """A file uploaded with the text as its message; a text over 2,000 characters goes first.
+
+        Discord's own attachments are fetched from their CDN link too (it expires), others
+        through the media bridge.
+        """
+        text, view = _text_and_view(action.text, action.buttons)
+        parts = split_text(text, MAX_TEXT)
+        sent = list(self._progress.get(key, [])) if key else []
+        channel_id = await self._channel_of(action.address)
+        for index, part in enumerate(parts[:-1]):
+            if index < len(sent):
+                continue
+            with handle_message_parameters(
+                content=part, nonce=_nonce(key, index) if key else None, allowed_mentions=_MENTIONS,
+                message_reference=self._reference(action, index),
+            ) as params:
+                data = await self.client.http.send_message(channel_id, params=params)
+            sent.append(str(data["id"]))
+            self._remember(key, sent)
+        last = max(len(parts) - 1, 0)
+        if len(sent) <= last:
+            found = await self.download(media) if media.platform == DISCORD else await self._fetch(media)
+            with handle_message_parameters(
+                content=parts[-1] if parts else MISSING,
+                file=discord.File(io.BytesIO(found.content), filename=found.file_name),
+                view=view if view is not None else MISSING,
+                nonce=_nonce(key, last) if key else None,
+                allowed_mentions=_MENTIONS,
+                message_reference=self._reference(action, last),
+            ) as params:
+                data = await self.client.http.send_message(channel_id, params=params)
+            sent.append(str(data["id"]))
+            self._remember(key, sent)
+        return DeliveryResult(message_id=sent[0])
+
+    def _reference(self, action: Send, index: int) -> Any:
+        if index == 0 and action.reply_to and action.reply_to.isdigit():
+            return {"message_id": int(action.reply_to), "fail_if_not_exists": False}
+        return MISSING
+
+    async def _fetch(self, media: Media) -> MediaFile:
+        if self.media_bridge is None:
+            raise Unsupported(f"cannot pass on a {media.platform} file: no media bridge (see bot.adapters.media)")
+        return await self.media_bridge.fetch(media)
+
+    async def download(self, media: Media) -> MediaFile:
+        """An attachment's bytes from Discord's CDN (no token needed; the signed link expires)."""
+        if not media.url:
+            raise PermanentError("a Discord file without its CDN link cannot be fetched")
+        if media.size is not None and media.size > MAX_BYTES:
+            raise PermanentError(f"the file is too large to pass on ({media.size / 1024 / 1024:.1f} MB; at most 20 MB)")
+        try:
+            content = await self.client.http.get_from_cdn(media.url)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise PermanentError(f"the Discord file is gone or its link expired: {exc.status}") from exc
+        except discord.HTTPException as exc:
+            raise TransientError(f"the Discord file was not fetched: {exc.status}") from exc
+        return named_file(media, content)
 
     def _remember(self, key: str, done: list[str]) -> None:
         if not key:

@@ -32,6 +32,7 @@ from bot.events import (
     ChatKind,
     Command,
     Event,
+    Media,
     MemberJoined,
     MemberLeft,
     Message,
@@ -132,6 +133,7 @@ def parse_message(message: discord.Message, me_id: int, *, edited: bool = False)
             links=find_urls(text),
             mentions=tuple(str(user.id) for user in message.mentions),
             forwarded=bool(getattr(message, "message_snapshots", None)),
+            attachments=tuple(_as_media(attachment, message) for attachment in message.attachments),
         )
     ]
 
@@ -148,18 +150,28 @@ def _reply_ref(message: discord.Message) -> MessageRef | None:
 
 
 def _media(message: discord.Message) -> str | None:
+    if message.attachments:
+        return _kind(message.attachments[0], message)
     if message.stickers:
         return "sticker"
-    for attachment in message.attachments:
-        kind = (attachment.content_type or "").split("/")[0]
-        if kind == "image":
-            return "photo"
-        if kind == "video":
-            return "video"
-        if kind == "audio":
-            return "voice" if message.flags.voice else "audio"
-        return "document"
     return None
+
+
+def _kind(attachment: discord.Attachment, message: discord.Message) -> str:
+    kind = (attachment.content_type or "").split("/")[0]
+    if kind == "image":
+        return "photo"
+    if kind == "video":
+        return "video"
+    if kind == "audio":
+        return "voice" if message.flags.voice else "audio"
+    return "document"
+
+
+def _as_media(attachment: discord.Attachment, message: discord.Message) -> Media:
+    """An attachment by its CDN address (anyone may fetch it while the signed link lasts)."""
+    return Media(_kind(attachment, message), DISCORD, str(attachment.id), url=attachment.url,
+                 file_name=attachment.filename, mime_type=attachment.content_type, size=attachment.size)
 
 
 def _command(

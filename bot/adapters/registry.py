@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.adapters.base import Adapter
 from bot.adapters.commands import CommandInfo
+from bot.adapters.media import link_media
 from bot.clock import Clock
 from bot.config import Settings
 from bot.storage import Store
@@ -47,4 +48,5 @@ def build_adapters(
         from bot.adapters.whatsapp import WhatsAppAdapter
 
         adapters.append(WhatsAppAdapter(settings, clock, store=store))
+    link_media(adapters)  # a file from one platform can be posted on another
     return adapters

@@ -44,8 +44,11 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
+    MessageEntity,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram import error as tg_error
 from telegram.request import HTTPXRequest
@@ -57,6 +60,7 @@ from bot.actions import (
     CloseThread,
     Delete,
     Kick,
+    Mention,
     OpenThread,
     Restrict,
     Send,
@@ -76,19 +80,22 @@ from bot.adapters.base import (
     Unsupported,
 )
 from bot.adapters.commands import Audience, CommandInfo
+from bot.adapters.media import MediaBridge, MediaFile, named_file
 from bot.adapters.telegram_parse import ALLOWED_UPDATES, TELEGRAM, BotIdentity, parse_update
 from bot.adapters.telegram_rights import AdminCache, with_rights
 from bot.adapters.text import split_text, utf16_len
 from bot.adapters.tls import client_tls
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.events import ChatKind, Command, Event, Person, Right
+from bot.events import ChatKind, Command, Event, Media, Person, Right
 from bot.ratelimit import TELEGRAM_RATES
 from bot.storage import Store
 
 log = logging.getLogger("bot.adapters.telegram")
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+_NO_CAPTION = ("sticker", "video_note")
 MAX_CALLBACK_DATA = 64  # bytes
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram treats restrictions shorter than 30 seconds (or over 366 days) as forever.
@@ -149,6 +156,7 @@ class TelegramAdapter:
         # Parts of a split message (or a topic) already sent, by outbox key: a retry in this
         # process does not send them again.
         self._progress: OrderedDict[str, list[int]] = OrderedDict()
+        self.media_bridge: MediaBridge | None = None  # files of other platforms (`link_media`)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -412,10 +420,13 @@ class TelegramAdapter:
         raise Unsupported(f"telegram cannot carry out {action.kind}")
 
     async def _send(self, action: Send, chat: int | str, thread: int | None, key: str) -> DeliveryResult:
+        if action.media is not None:
+            return await self._send_media(action, action.media, chat, thread, key)
         parts = split_text(action.text, MAX_TEXT, utf16_len)
         if not parts:
             raise PermanentError("empty message: Telegram sends no text-less messages")
         markup = _keyboard(action.buttons)
+        starts = _starts(action.text, parts)
         sent = list(self._progress.get(key, [])) if key else []
         for index, part in enumerate(parts):
             if index < len(sent):
@@ -431,10 +442,96 @@ class TelegramAdapter:
                 message_thread_id=thread,
                 reply_parameters=reply,
                 reply_markup=markup if index == len(parts) - 1 else None,
+                entities=_mention_entities(action.mentions, part, starts[index]) or None,
             )
             sent.append(message.message_id)
             self._remember(key, sent)
         return DeliveryResult(message_id=str(sent[0]))
+
+    async def _send_media(
+        self, action: Send, media: Media, chat: int | str, thread: int | None, key: str
+    ) -> DeliveryResult:
+        """A file with the text as its caption; a text too long for a caption (or a sticker) goes first.
+
+        A Telegram file goes by its `file_id`; another platform's is fetched and uploaded.
+        """
+        captioned = media.kind not in _NO_CAPTION and utf16_len(action.text) <= MAX_CAPTION
+        texts = [] if captioned else split_text(action.text, MAX_TEXT, utf16_len)
+        sent = list(self._progress.get(key, [])) if key else []
+        for index, part in enumerate(texts):
+            if index < len(sent):
+                continue
+            message = await self.bot.send_message(
+                chat, part, message_thread_id=thread, reply_parameters=self._reply(action, index)
+            )
+            sent.append(message.message_id)
+            self._remember(key, sent)
+        if len(sent) <= len(texts):
+            source: str | InputFile = media.file_id
+            if media.platform != TELEGRAM:
+                fetched = await self._fetch(media)
+                source = InputFile(fetched.content, filename=fetched.file_name)
+            message = await self._send_file(
+                chat,
+                media.kind,
+                source,
+                caption=action.text if captioned and action.text else None,
+                thread=thread,
+                reply=self._reply(action, len(texts)),
+                markup=_keyboard(action.buttons),
+            )
+            sent.append(message.message_id)
+            self._remember(key, sent)
+        return DeliveryResult(message_id=str(sent[0]))
+
+    def _reply(self, action: Send, index: int) -> ReplyParameters | None:
+        if index == 0 and action.reply_to and action.reply_to.isdigit():
+            return ReplyParameters(int(action.reply_to), allow_sending_without_reply=True)
+        return None
+
+    async def _send_file(
+        self,
+        chat: int | str,
+        kind: str,
+        source: str | InputFile,
+        *,
+        caption: str | None,
+        thread: int | None,
+        reply: ReplyParameters | None,
+        markup: InlineKeyboardMarkup | None,
+    ) -> telegram.Message:
+        common: dict[str, Any] = {
+            "message_thread_id": thread, "reply_parameters": reply, "reply_markup": markup,
+        }
+        if kind == "sticker":
+            return await self.bot.send_sticker(chat, source, **common)
+        if kind == "video_note" and isinstance(source, str):
+            return await self.bot.send_video_note(chat, source, **common)
+        senders: dict[str, Any] = {
+            "photo": self.bot.send_photo, "video": self.bot.send_video, "video_note": self.bot.send_video,
+            "animation": self.bot.send_animation, "voice": self.bot.send_voice, "audio": self.bot.send_audio,
+        }
+        send: Any = senders.get(kind, self.bot.send_document)
+        message: telegram.Message = await send(chat, source, caption=caption, **common)
+        return message
+
+    async def _fetch(self, media: Media) -> MediaFile:
+        if self.media_bridge is None:
+            raise Unsupported(f"cannot pass on a {media.platform} file: no media bridge (see bot.adapters.media)")
+        return await self.media_bridge.fetch(media)
+
+    async def download(self, media: Media) -> MediaFile:
+        """A Telegram file's bytes (bots may download up to 20 MB), for another platform to upload."""
+        try:
+            found = await self.bot.get_file(media.file_id)
+            content = bytes(await found.download_as_bytearray())
+        except tg_error.RetryAfter as exc:
+            raise RetryAfter(_seconds(exc), exc.message) from exc
+        except tg_error.BadRequest as exc:
+            raise PermanentError(f"telegram file not available: {exc.message}") from exc
+        except tg_error.TelegramError as exc:
+            raise TransientError(f"telegram file not fetched: {exc.message}") from exc
+        return named_file(media, content, path=found.file_path)
 
     def _remember(self, key: str, done: list[int]) -> None:
         if not key:
@@ -501,6 +598,37 @@ def _keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
             raise PermanentError(f"button data longer than {MAX_CALLBACK_DATA} bytes: {button.data[:40]}...")
         rows.append([InlineKeyboardButton(button.label, callback_data=button.data or button.label[:64])])
     return InlineKeyboardMarkup(rows)
+
+
+def _starts(text: str, parts: list[str]) -> list[int]:
+    """Where each part of a split text begins in the text (parts are its pieces, in order)."""
+    starts: list[int] = []
+    cursor = 0
+    for part in parts:
+        cursor = text.find(part, cursor)
+        starts.append(cursor)
+        cursor += len(part)
+    return starts
+
+
+def _mention_entities(mentions: tuple[Mention, ...], part: str, start: int) -> list[MessageEntity]:
+    """Text mentions (offsets in UTF-16 units, as Telegram counts) for the mentions inside `part`:
+    they link and notify people who have no username."""
+    entities: list[MessageEntity] = []
+    for mention in mentions:
+        local = mention.offset - start
+        if local < 0 or local + mention.length > len(part) or not mention.user_id.isdigit():
+            continue
+        label = part[local : local + mention.length]
+        entities.append(
+            MessageEntity(
+                MessageEntity.TEXT_MENTION,
+                utf16_len(part[:local]),
+                utf16_len(label),
+                user=User(int(mention.user_id), label or "-", is_bot=False),
+            )
+        )
+    return entities
 
 
 def _seconds(exc: tg_error.RetryAfter) -> float:

@@ -48,6 +48,7 @@ from bot.events import (
     ChatMigrated,
     Command,
     Event,
+    Media,
     MemberJoined,
     MemberLeft,
     MessageRef,
@@ -215,8 +216,32 @@ def _message(update_id: str, message: Message, me: BotIdentity, *, edited: bool)
             links=_links(message),
             mentions=_mentions(message),
             forwarded=message.forward_origin is not None,
+            attachments=_attachments(message, media),
         )
     ]
+
+
+_FILE_KINDS = ("video", "animation", "document", "sticker", "voice", "audio", "video_note")
+
+
+def _attachments(message: Message, kind: str | None) -> tuple[Media, ...]:
+    """The file of a media message, by its `file_id` (the same bot may send it anywhere)."""
+    if kind == "photo" and message.photo:
+        largest = message.photo[-1]
+        return (Media("photo", TELEGRAM, largest.file_id, size=largest.file_size, mime_type="image/jpeg"),)
+    if kind not in _FILE_KINDS:
+        return ()  # a location, a contact, a poll: no file to pass on
+    found: Any = getattr(message, kind)
+    return (
+        Media(
+            kind,
+            TELEGRAM,
+            found.file_id,
+            file_name=getattr(found, "file_name", None),
+            mime_type=getattr(found, "mime_type", None),
+            size=getattr(found, "file_size", None),
+        ),
+    )
 
 
 def _nth(update_id: str, n: int) -> str:

@@ -67,6 +67,7 @@ from bot.adapters.base import (
     TransientError,
     Unsupported,
 )
+from bot.adapters.media import MAX_BYTES, MediaBridge, MediaFile, named_file
 from bot.adapters.tls import client_tls
 from bot.adapters.whatsapp_parse import (
     SIGNATURE_HEADER,
@@ -78,11 +79,11 @@ from bot.adapters.whatsapp_parse import (
     error_code,
     parse_delivery,
 )
-from bot.adapters.whatsapp_send import MAX_TEXT, plan_send, template_payload
+from bot.adapters.whatsapp_send import MAX_TEXT, SendPlan, plan_media, plan_send, template_payload
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.delivery import failure_event
-from bot.events import ButtonPressed, Command, DeliveryStatus, Event, Message
+from bot.events import ButtonPressed, Command, DeliveryStatus, Event, Media, Message
 from bot.ratelimit import WHATSAPP_RATES
 from bot.storage import Store
 
@@ -131,6 +132,7 @@ class WhatsAppAdapter:
         self._tasks: set[asyncio.Task[None]] = set()
         self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._progress: OrderedDict[str, list[str]] = OrderedDict()  # parts sent, by outbox key
+        self.media_bridge: MediaBridge | None = None  # files of other platforms (`link_media`)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -263,8 +265,9 @@ class WhatsAppAdapter:
         to = action.address.chat_id
         if not await self._window_open(to):
             await self._outside_window(action, "more than 24 hours since the customer's last message", key)
-        plan = plan_send(action, self.config.list_button)
         sent = list(self._progress.get(key, [])) if key else []
+        plan = await self._plan_media(action, action.media, sent) if action.media else None
+        plan = plan or plan_send(action, self.config.list_button)
         for index, payload in enumerate(plan.payloads):
             if index < len(sent):
                 continue  # sent before a failure (or confirmed by its statuses after a crash)
@@ -297,7 +300,10 @@ class WhatsAppAdapter:
         """
         if not isinstance(action, Send) or self.store is None or not key:
             return None
-        plan = plan_send(action, self.config.list_button)
+        if action.media is not None:  # the same parts as the send: the file first (its id does not matter here)
+            plan = plan_media(action, action.media.kind, "", self.config.list_button, action.media.file_name)
+        else:
+            plan = plan_send(action, self.config.list_button)
         parts = [_callback_data(key, index) for index in range(len(plan.payloads))]
         template = _callback_data(key, "template")
         async with self.store.transaction() as tx:
@@ -321,6 +327,49 @@ class WhatsAppAdapter:
             taken = [statuses[part].message_id if part in statuses else "" for part in parts[: known[-1] + 1]]
             self._progress[key] = taken
         return None
+
+    async def _plan_media(self, action: Send, media: Media, sent: list[str]) -> SendPlan:
+        """The file goes first: by its media id if it is WhatsApp's, else fetched and uploaded
+        (unless it went already, before a failure of what follows it)."""
+        media_id = media.file_id if media.platform == WHATSAPP else ""
+        file_name = media.file_name
+        if not media_id and not sent:
+            if self.media_bridge is None:
+                raise Unsupported(f"cannot pass on a {media.platform} file: no media bridge (see bot.adapters.media)")
+            fetched = await self.media_bridge.fetch(media)
+            media_id, file_name = await self._upload(fetched), fetched.file_name
+        return plan_media(action, media.kind, media_id, self.config.list_button, file_name)
+
+    async def _upload(self, found: MediaFile) -> str:
+        """Upload a file to the Cloud API; its media id can then be sent (Meta keeps it 30 days)."""
+        try:
+            response = await self._http.post(
+                f"{self.config.phone_number_id}/media",
+                data={"messaging_product": "whatsapp", "type": found.mime_type},
+                files={"file": (found.file_name, found.content, found.mime_type)},
+            )
+        except httpx.TransportError as exc:
+            raise TransientError(f"cannot reach WhatsApp: {exc!r}") from exc
+        if not response.is_success:
+            raise _error(response)
+        return str(response.json()["id"])
+
+    async def download(self, media: Media) -> MediaFile:
+        """A customer's file: its URL from the media id, then the bytes (both with our token)."""
+        try:
+            found = await self._http.get(media.file_id)
+            if not found.is_success:
+                raise _error(found)
+            about = found.json()
+            size = int(about.get("file_size") or 0)
+            if size > MAX_BYTES:
+                raise PermanentError(f"the file is too large to pass on ({size / 1024 / 1024:.1f} MB; at most 20 MB)")
+            content = await self._http.get(str(about["url"]))
+        except httpx.TransportError as exc:
+            raise TransientError(f"cannot reach WhatsApp: {exc!r}") from exc
+        if not content.is_success:
+            raise _error(content)
+        return named_file(media, content.content, mime_type=about.get("mime_type"))
 
     async def _window_open(self, wa_id: str) -> bool:
         if self.store is None:

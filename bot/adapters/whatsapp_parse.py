@@ -34,6 +34,7 @@ from bot.events import (
     Command,
     DeliveryStatus,
     Event,
+    Media,
     Message,
     MessageRef,
     Person,
@@ -279,14 +280,31 @@ def _message(message: Mapping[str, Any], names: Mapping[str, str]) -> Event | No
                        forwarded=forwarded)
     if kind == "audio":
         voice = bool(_object(message.get("audio"), "audio").get("voice"))
-        return Message(**common, message_id=wamid, media="voice" if voice else "audio", reply_to=reply_to,
-                       forwarded=forwarded)
+        media = "voice" if voice else "audio"
+        return Message(**common, message_id=wamid, media=media, reply_to=reply_to,
+                       forwarded=forwarded, attachments=_attachment(message.get("audio"), media))
     if kind in _MEDIA:
-        media = message.get(kind)
-        caption = _text(media.get("caption"), f"{kind}.caption") if isinstance(media, dict) else ""
+        part = message.get(kind)
+        caption = _text(part.get("caption"), f"{kind}.caption") if isinstance(part, dict) else ""
         return Message(**common, message_id=wamid, text=caption, media=_MEDIA[kind], reply_to=reply_to,
-                       links=find_urls(caption), forwarded=forwarded)
+                       links=find_urls(caption), forwarded=forwarded, attachments=_attachment(part, _MEDIA[kind]))
     return None  # reactions, system notices (a changed number), ad referrals without text
+
+
+_FILE_KINDS = ("photo", "video", "document", "sticker", "voice", "audio")
+
+
+def _attachment(part: Any, kind: str) -> tuple[Media, ...]:
+    """The media id of an image, video, document, sticker or audio (a location has none)."""
+    if kind not in _FILE_KINDS or not isinstance(part, Mapping) or not part.get("id"):
+        return ()
+    return (Media(kind, WHATSAPP, _wamid(part["id"], f"{kind}.id"), file_name=_optional(part.get("filename"), 255),
+                  mime_type=_optional(part.get("mime_type"), 127)),)
+
+
+def _optional(value: Any, limit: int) -> str | None:
+    """A descriptive field (a file name, a MIME type): kept when it is usable text, else dropped."""
+    return clean_text(value, limit) or None if isinstance(value, str) else None
 
 
 def _status(status: Mapping[str, Any]) -> DeliveryStatus:

@@ -113,3 +113,32 @@ def _list(body: str, choices: list[Button], list_button: str) -> dict[str, Any]:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+MAX_CAPTION = 1024
+# Our kinds of file as the Cloud API's message types; only these three take a caption.
+MEDIA_TYPES = {
+    "photo": "image", "video": "video", "animation": "video", "video_note": "video",
+    "document": "document", "voice": "audio", "audio": "audio", "sticker": "sticker",
+}  # fmt: skip
+_CAPTIONED = ("image", "video", "document")
+
+
+def plan_media(action: Send, kind: str, media_id: str, list_button: str, file_name: str | None = None) -> SendPlan:
+    """A file by its WhatsApp media id, with the text as its caption when the type takes one
+    and the text fits; otherwise (or with buttons) the file first, then the text as usual."""
+    media_type = MEDIA_TYPES.get(kind, "document")
+    body: dict[str, Any] = {"id": media_id}
+    if media_type == "document" and file_name:
+        body["filename"] = file_name
+    text = action.text.strip()
+    captioned = media_type in _CAPTIONED and len(text) <= MAX_CAPTION and not action.buttons
+    if captioned and text:
+        body["caption"] = text
+    payload = _envelope(action.address.chat_id, media_type, {media_type: body})
+    if action.reply_to:
+        payload = _with_context(payload, action.reply_to)
+    if captioned or not (text or action.buttons):
+        return SendPlan((payload,))
+    rest = plan_send(Send(address=action.address, text=text, buttons=action.buttons), list_button)
+    return SendPlan((payload, *rest.payloads), rest.numbered_choices)

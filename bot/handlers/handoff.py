@@ -30,9 +30,9 @@ from bot.events import (
 from bot.handlers.context import Context, Outcome
 from bot.handlers.conversation import record_incoming
 from bot.handlers.registry import CommandSpec
-from bot.handoff import commands, csat, privacy, relay, sla, undelivered, workspace
+from bot.handoff import commands, csat, privacy, relay, shield, sla, undelivered, workspace
 from bot.handoff.tickets import is_open, recently_closed, request_human
-from bot.handoff.triggers import DEFAULT_ABUSE_DETECTOR, AbuseDetector, asks_for_human
+from bot.handoff.triggers import AbuseDetector, asks_for_human
 from bot.sop.model import DecisionKind
 from bot.storage.models import Ticket
 
@@ -65,8 +65,7 @@ async def takes_unanswered(event: Event, ctx: Context, failed_attempts: int) -> 
 
 
 def abuse_detector(ctx: Context) -> AbuseDetector:
-    detector = ctx.extras.get("abuse_detector")
-    return detector if detector is not None else DEFAULT_ABUSE_DETECTOR
+    return shield.detector(ctx)
 
 
 async def handle(event: Event, ctx: Context) -> Outcome | None:
@@ -94,6 +93,10 @@ async def handle(event: Event, ctx: Context) -> Outcome | None:
 async def _in_staff_chat(event: Event, ctx: Context) -> Outcome | None:
     if isinstance(event, ButtonPressed) and event.data.startswith(workspace.TAKE_PREFIX):
         return await commands.take_button(event, ctx)
+    if isinstance(event, ButtonPressed) and event.data.startswith(shield.REVEAL_PREFIX):
+        return await commands.reveal_button(event, ctx)
+    if isinstance(event, ButtonPressed) and event.data.startswith(shield.BLOCK_PREFIX):
+        return await commands.block_button(event, ctx)
     if not isinstance(event, Message):
         return None  # commands go on to the command step
     ticket = await workspace.ticket_for(event, ctx)
@@ -169,7 +172,9 @@ async def _new_request(event: Message, ctx: Context) -> bool:
 
 async def _triggered(event: Message, ctx: Context, reason: str) -> Outcome:
     language = await _language(event, ctx)
-    await record_incoming(event, ctx, event.text, outcome="handoff")
+    # An insult that brings the customer to a person is kept, but the card shows a placeholder.
+    hidden = reason == "abuse:abusive" and ctx.settings.handoff.shield_agents
+    await record_incoming(event, ctx, event.text, outcome=workspace.HIDDEN if hidden else "handoff")
     return Outcome.done(
         f"handoff:{reason}", *await request(event, ctx, reason=reason, language=language)
     )

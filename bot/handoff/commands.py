@@ -9,29 +9,34 @@ what is declared in `COMMANDS`; the registry refuses everyone else before a body
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from bot.actions import Action, Send
 from bot.events import ButtonPressed, ChatKind, Command, Person, Platform
 from bot.handlers.context import Context, Outcome
 from bot.handlers.registry import CommandSpec, Scope
-from bot.handoff import kpis, privacy, report
+from bot.handoff import kpis, privacy, report, shield
 from bot.handoff.card import platform_name, reason_text
 from bot.handoff.lifecycle import Move, Refused
 from bot.handoff.relay import add_note, send_as_agent
 from bot.handoff.tickets import announce, apply_move, close, is_open, request_human, staff_notice
 from bot.handoff.workspace import (
+    HIDDEN,
     TAKE_PREFIX,
     customer_label,
     display_name,
     first_name,
+    hidden_label,
     is_staff_chat,
-    mention,
+    name_staff,
     place,
     post,
+    shown_texts,
     staff_language,
     ticket_for,
 )
+from bot.moderation.durations import DurationError, parse_duration
 from bot.roles import Role, has_role
 from bot.storage.models import Ticket
 
@@ -239,19 +244,14 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
         )
         if isinstance(result, Refused):
             return await _refused(command, ticket, result, ctx)
-        staff_platform = ticket.staff_platform
-        mentions = " ".join(
-            [
-                await mention(ctx, key)
-                for key in teams[wanted]
-                if key.startswith(f"{staff_platform}:")
-            ]
+        named = await name_staff(
+            ctx, teams[wanted], platform=ticket.staff_platform, role="agent"
         )
         staff_text = staff_notice(
-            ticket, ctx, "staff_transferred_team", agent=actor_name, team=wanted, mentions=mentions
+            ticket, ctx, "staff_transferred_team", agent=actor_name, team=wanted, mentions=named.text
         )
         customer_text = ctx.t("handoff.transferred_team_customer", ticket.language, team=wanted)
-        actions = await announce(ticket, ctx, staff_text, customer_text)
+        actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
         return _acknowledged(
             command,
             ticket,
@@ -275,19 +275,14 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
     if isinstance(result, Refused):
         return await _refused(command, ticket, result, ctx)
     target_name = await display_name(ctx, target)
+    named = await name_staff(ctx, [target], platform=ticket.staff_platform, role="agent")
     staff_text = staff_notice(
-        ticket,
-        ctx,
-        "staff_transferred",
-        agent=actor_name,
-        target=await mention(ctx, target)
-        if target.startswith(f"{ticket.staff_platform}:")
-        else target_name,
+        ticket, ctx, "staff_transferred", agent=actor_name, target=named.text or target_name
     )
     customer_text = ctx.t(
         "handoff.transferred_customer", ticket.language, agent=first_name(target_name)
     )
-    actions = await announce(ticket, ctx, staff_text, customer_text)
+    actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
     return _acknowledged(
         command,
         ticket,
@@ -463,6 +458,7 @@ async def queue(command: Command, ctx: Context) -> Outcome:
             f" · {ctx.t('handoff.queue_team', language, team=ticket.team)}" if ticket.team else ""
         )
         breached = " ⚠️" if ticket.sla_breached_at else ""
+        breached += " ⛔" if shield.is_blocked(ticket, ctx.now) else ""
         lines.append(
             f"#{ticket.id} · {customer_label(ticket)} ({platform_name(ticket.customer_platform)}) · "
             f"{ctx.t(f'handoff.status_{ticket.status}', language)} · "
@@ -514,6 +510,7 @@ async def history(command: Command, ctx: Context) -> Outcome:
         )
     chat_key = f"{past[0].customer_platform}:{past[0].customer_chat_id}" if past else customer
     recent = await ctx.tx.transcripts.recent(chat_key, limit=8)
+    shown = shown_texts([line for line in recent if line.ticket_id is None], ctx)
     if recent:
         lines.append("")
         lines.append(ctx.t("handoff.card_last_messages", language))
@@ -523,7 +520,10 @@ async def history(command: Command, ctx: Context) -> Outcome:
                 if line.author in ("customer", "bot", "agent")
                 else line.author
             )
-            lines.append(f"[{_when(line.at, ctx)}] {who}: {line.text}")
+            text = (
+                hidden_label(None, None, ctx) if line.outcome == HIDDEN else line.text
+            )
+            lines.append(f"[{_when(line.at, ctx)}] {who}: {shown.get(line.id, text)}")
     return Outcome.done(
         "history", *[Send(address=command.address, text=chunk) for chunk in _chunks(lines)]
     )
@@ -540,7 +540,9 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
         return _which_ticket(command, ctx)
     language = staff_language(ctx.settings)
     entries: list[tuple[datetime, int, str]] = []
-    for line in await ctx.tx.tickets.transcript(ticket.id):
+    lines_of_ticket = await ctx.tx.tickets.transcript(ticket.id)
+    shown = shown_texts(lines_of_ticket, ctx)
+    for line in lines_of_ticket:
         who = (
             ctx.t(f"handoff.author_{line.author}", language)
             if line.author in ("customer", "bot", "agent")
@@ -548,7 +550,7 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
         )
         if line.author == "agent" and line.author_key:
             who = await display_name(ctx, line.author_key)
-        entries.append((line.at, 0, f"[{_when(line.at, ctx)}] {who}: {line.text or '–'}"))
+        entries.append((line.at, 0, f"[{_when(line.at, ctx)}] {who}: {shown[line.id] or '–'}"))
     for event in await ctx.tx.tickets.events(ticket.id):
         actor = await _shown_name(ctx, event.actor_key) if event.actor_key else "bot"
         if event.action == "note":
@@ -567,6 +569,115 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
     lines += [text for _, _, text in entries]
     return Outcome.done(
         "transcript", *[Send(address=command.address, text=chunk) for chunk in _chunks(lines)]
+    )
+
+
+# ---- shielding agents: hidden insults, pausing a customer ---------------------------------------
+
+
+async def reveal(command: Command, ctx: Context) -> Outcome:
+    """`/reveal [#ticket] [n]`: the n-th hidden message of the ticket (the latest without n)."""
+    if command.chat_kind is not ChatKind.PRIVATE and not is_staff_chat(
+        command.address, ctx.settings
+    ):
+        return Outcome.done("reveal_refused", _say(command, ctx, "transcript_where"))
+    ticket_args = tuple(arg for arg in command.args if arg.startswith("#"))
+    numbers = [int(arg) for arg in command.args if arg.isdigit()]
+    ticket, _ = await _ticket_of(replace(command, args=ticket_args), ctx)
+    if ticket is None:
+        return _which_ticket(command, ctx)
+    return await shield.reveal(command, ticket, numbers[0] if numbers else None, ctx)
+
+
+async def reveal_button(event: ButtonPressed, ctx: Context) -> Outcome:
+    """The 👁 button under a hidden message; only agents (and roles above) may press it."""
+    from bot.handoff.relay import is_agent
+
+    if not await is_agent(event.sender, ctx):
+        return Outcome.done("refused_not_agent", _say(event, ctx, "refused_not_agent"))
+    ticket_id, _, number = event.data.removeprefix(shield.REVEAL_PREFIX).partition(":")
+    ticket = await ctx.tx.tickets.get(int(ticket_id)) if ticket_id.isdigit() else None
+    if ticket is None:
+        return Outcome.done("reveal_unknown_ticket")
+    return await shield.reveal(event, ticket, int(number) if number.isdigit() else None, ctx)
+
+
+async def _ticket_or_customer(
+    command: Command, ctx: Context
+) -> tuple[Ticket | None, tuple[str, ...]]:
+    """The ticket named (`#12`), the latest of a customer named (`@budi`, `whatsapp:62...`, a
+    mention or a reply to them), or the one implied by where the command is typed."""
+    args = command.args
+    if args and _TICKET_ARG.match(args[0]):
+        return await _ticket_of(command, ctx)
+    if args and (args[0].startswith("@") or _PERSON_KEY.match(args[0])):
+        person = await _resolve_person(replace(command, target=None), args[0], ctx)
+        return (await ctx.tx.tickets.latest_for(person) if person else None), args[1:]
+    target = command.target
+    if target is not None and not target.is_bot:
+        ticket = await ctx.tx.tickets.latest_for(target.key)
+        if ticket is not None:
+            return ticket, args
+    return await _ticket_of(command, ctx)
+
+
+async def block(command: Command, ctx: Context) -> Outcome:
+    """`/block [#ticket|@user|platform:id] <duration> [reason]`: pause a customer's messages to the team."""
+    assert command.sender is not None
+    ticket, rest = await _ticket_or_customer(command, ctx)
+    if ticket is None:
+        return _which_ticket(command, ctx)
+    if not rest:
+        return Outcome.done("block_usage", _say(command, ctx, "block_usage"))
+    try:
+        duration = parse_duration(rest[0])
+    except DurationError:
+        return Outcome.done("block_usage", _say(command, ctx, "block_usage"))
+    actions = await shield.block(
+        ticket, ctx, actor=command.sender, duration=duration, reason=" ".join(rest[1:])
+    )
+    return _acknowledged(
+        command,
+        ticket,
+        actions,
+        ctx.t("handoff.did_block", staff_language(ctx.settings)),
+        ctx,
+        "customer_blocked",
+    )
+
+
+async def block_button(event: ButtonPressed, ctx: Context) -> Outcome:
+    """The ⛔ button under an abuse alert; only supervisors may press it."""
+    if not await _is_supervisor(event.sender, ctx):
+        return Outcome.done("refused_not_supervisor", _say(event, ctx, "refused_not_supervisor"))
+    assert event.sender is not None
+    ticket_id, _, duration = event.data.removeprefix(shield.BLOCK_PREFIX).partition(":")
+    ticket = await ctx.tx.tickets.get(int(ticket_id)) if ticket_id.isdigit() else None
+    if ticket is None:
+        return Outcome.done("block_unknown_ticket")
+    if shield.is_blocked(ticket, ctx.now):
+        return Outcome.done("already_blocked")  # pressed twice: once is enough
+    actions = await shield.block(
+        ticket, ctx, actor=event.sender, duration=parse_duration(duration), reason=""
+    )
+    return Outcome.done("customer_blocked", *actions)
+
+
+async def unblock(command: Command, ctx: Context) -> Outcome:
+    assert command.sender is not None
+    ticket, _ = await _ticket_or_customer(command, ctx)
+    if ticket is None:
+        return _which_ticket(command, ctx)
+    if not shield.is_blocked(ticket, ctx.now):
+        return Outcome.done("not_blocked", _say(command, ctx, "not_blocked", id=ticket.id))
+    actions = await shield.unblock(ticket, ctx, actor=command.sender)
+    return _acknowledged(
+        command,
+        ticket,
+        actions,
+        ctx.t("handoff.did_unblock", staff_language(ctx.settings)),
+        ctx,
+        "customer_unblocked",
     )
 
 
@@ -641,4 +752,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "transcript", transcript, "handoff.help_transcript", role=Role.AGENT, usage="[#ticket]"
     ),
     CommandSpec("kpi", kpi, "handoff.help_kpi", role=Role.SUPERVISOR, usage="[YYYY-MM-DD|days]"),
+    CommandSpec("reveal", reveal, "handoff.help_reveal", role=Role.AGENT, usage="[#ticket] [n]"),
+    CommandSpec(
+        "block",
+        block,
+        "handoff.help_block",
+        role=Role.SUPERVISOR,
+        usage="[#ticket|@user] 24h [reason]",
+    ),
+    CommandSpec(
+        "unblock", unblock, "handoff.help_unblock", role=Role.SUPERVISOR, usage="[#ticket|@user]"
+    ),
 )

@@ -3,6 +3,11 @@
 A typed digit counts as a rating too (WhatsApp lists, or customers who type). After
 the rating the customer's next message within `csat_comment_minutes` is the comment,
 unless they press "skip"; either way the conversation is the bot's again.
+
+Every closing asks once and takes one rating. Each rating is stored on its own
+(`ticket_ratings`, dated by the closing it answers), so a ticket that is reopened
+and closed again keeps the first rating in the reports; the ticket itself shows
+the latest one.
 """
 
 from __future__ import annotations
@@ -33,10 +38,18 @@ async def ask(ticket: Ticket, ctx: Context) -> list[Action]:
     if not ctx.settings.handoff.csat:
         return []
     ticket.csat_asked_at = ctx.now
-    ticket.csat_score = None
-    ticket.csat_comment = None
+    ticket.csat_comment_until = None
     text = ctx.t("handoff.csat_question", ticket.language)
     return [await say_to_customer(ticket, ctx, text, buttons=rating_buttons(ticket))]
+
+
+def rated_since_asked(ticket: Ticket) -> bool:
+    """The customer already answered the latest rating question."""
+    return (
+        ticket.csat_answered_at is not None
+        and ticket.csat_asked_at is not None
+        and ticket.csat_answered_at >= ticket.csat_asked_at
+    )
 
 
 def awaits_comment(ticket: Ticket, ctx: Context) -> bool:
@@ -53,7 +66,7 @@ def typed_rating(ticket: Ticket, text: str, ctx: Context) -> int | None:
     if (
         match is None
         or ticket.csat_asked_at is None
-        or ticket.csat_score is not None
+        or rated_since_asked(ticket)
         or ctx.now - ticket.csat_asked_at > _TYPED_WINDOW
     ):
         return None
@@ -62,15 +75,20 @@ def typed_rating(ticket: Ticket, text: str, ctx: Context) -> int | None:
 
 async def rate(ticket: Ticket, score: int, ctx: Context) -> list[Action]:
     language = ticket.language
-    if ticket.csat_score is not None:
+    if rated_since_asked(ticket):
         return [
             Send(
                 address=customer_address(ticket),
                 text=ctx.t("handoff.csat_already", language, score=ticket.csat_score),
             )
         ]
+    if ticket.csat_asked_at is None or ticket.resolved_at is None:
+        text = ctx.t("core.button_expired", language)
+        return [Send(address=customer_address(ticket), text=text)]
     ticket.csat_score = score
+    ticket.csat_comment = None  # a new rating, a new comment (earlier ones stay in the transcript)
     ticket.csat_answered_at = ctx.now
+    await ctx.tx.tickets.add_rating(ticket.id, ticket.resolved_at, score, ctx.now)
     ticket.csat_comment_until = ctx.now + timedelta(
         minutes=ctx.settings.handoff.csat_comment_minutes
     )

@@ -2,18 +2,24 @@
 
 Definitions (the same for `bot report` and the supervisors' `/kpi`), for a period [since, until):
 
-- tickets opened / closed: opened in the period / resolved in the period;
+- tickets opened / closed: opened in the period / closed in the period (a ticket closed
+  twice in the period counts once; one closed in the period and reopened later still
+  counts, so a past period's report does not change afterwards);
 - bot containment: of the customer questions the SOP judged in the period (answered,
   clarified or not covered), the share the SOP answered (directly or after the
   customer picked an option) and that did not send the customer to a person (the
   last question before a ticket opened counts as handed off, even if answered);
 - first response time: from opening to the first agent message the customer got, for
   tickets opened in the period (median and 90th percentile, wall-clock time);
-- average handle time: from the first assignment (or opening) to resolution, for
-  tickets closed in the period;
+- average handle time: for each closing in the period, from the first assignment in
+  that spell of work (an agent taking the ticket, replying to it, or having it
+  transferred to them, after it opened or reopened) to the closing; a ticket closed
+  without anyone ever working on it in that spell (spam, a duplicate) is left out;
 - first-contact resolution: of the tickets closed in the period, the share never
   reopened and not followed by another ticket from the same customer within 7 days;
-- CSAT: the average rating (1-5) and the share of 4s and 5s, for tickets closed in the period;
+- CSAT: the average rating (1-5) and the share of 4s and 5s, of every rating given for
+  a closing in the period, each counted once (a ticket closed, rated, reopened, closed
+  and rated again contributes both ratings, each to the period of the closing it rates);
 - SLA breaches: tickets whose first-response target passed unanswered in the period;
 - adherence: each agent's online time within business hours, against those hours;
 - top handoff reasons: why the tickets opened in the period were opened;
@@ -40,18 +46,73 @@ Interval = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True, slots=True)
+class Closing:
+    """One time the ticket was closed; `worked_from` is the first assignment of that spell of work
+    (None: nobody took it, replied or had it transferred to them since it last opened)."""
+
+    at: datetime
+    worked_from: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A CSAT answer, dated by the closing it rates."""
+
+    closed_at: datetime
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
 class TicketFacts:
     id: int
     customer_key: str
     reason: str
     status: str
     opened_at: datetime
-    assigned_at: datetime | None = None
     first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
     reopen_count: int = 0
     sla_breached_at: datetime | None = None
-    csat_score: int | None = None
+    closings: tuple[Closing, ...] = ()
+    ratings: tuple[Rating, ...] = ()
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """The latest closing, if the ticket is closed now."""
+        if self.status != "resolved" or not self.closings:
+            return None
+        return max(closing.at for closing in self.closings)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketStep:
+    """One stored step of a ticket's life (`ticket_events`), as far as the KPIs need it."""
+
+    action: str
+    at: datetime
+    to_status: str | None = None
+
+
+_STARTS = ("opened", "reopened")
+_ASSIGNING = ("taken", "agent_replied", "transferred")
+
+
+def closings_of(steps: Sequence[TicketStep]) -> tuple[Closing, ...]:
+    """Each closing with the first assignment since the ticket last (re)opened.
+
+    A reopen that hands the ticket straight back to its agent (they are online) is an
+    assignment at the moment of reopening.
+    """
+    closings: list[Closing] = []
+    worked_from: datetime | None = None
+    for step in sorted(steps, key=lambda s: s.at):
+        if step.action in _STARTS:
+            worked_from = step.at if step.to_status == "assigned" else None
+        elif step.action in _ASSIGNING and worked_from is None:
+            worked_from = step.at
+        elif step.action == "closed":
+            closings.append(Closing(step.at, worked_from))
+            worked_from = None
+    return tuple(closings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +137,7 @@ class Adherence:
     person_key: str
     online_seconds: float
     scheduled_seconds: float
+    name: str = ""  # how people know them (the report fills it in); never shown as a bare key
 
     @property
     def share(self) -> float | None:
@@ -102,6 +164,8 @@ class Report:
     adherence: tuple[Adherence, ...] = ()
     top_reasons: tuple[tuple[str, int], ...] = ()
     top_unanswered: tuple[tuple[str, int], ...] = ()
+    handled: int = 0  # closings with a handle time
+    closed_unworked: int = 0  # closings nobody had worked on: not in the handle time
 
     @property
     def containment(self) -> float | None:
@@ -181,7 +245,8 @@ def compute(
     resolution can see a customer coming back.
     """
     opened = [t for t in tickets if _within(t.opened_at, since, until)]
-    closed = [t for t in tickets if t.status == "resolved" and _within(t.resolved_at, since, until)]
+    closings = [(t, c) for t in tickets for c in t.closings if _within(c.at, since, until)]
+    closed = list({t.id: t for t, _ in closings}.values())
 
     judged = [q for q in questions if _within(q.at, since, until)]
     asked = [q for q in judged if q.outcome in _QUESTION]
@@ -198,9 +263,9 @@ def compute(
         if t.first_response_at is not None
     )
     handle_times = [
-        (t.resolved_at - (t.assigned_at or t.opened_at)).total_seconds()
-        for t in closed
-        if t.resolved_at
+        (closing.at - closing.worked_from).total_seconds()
+        for _, closing in closings
+        if closing.worked_from is not None
     ]
 
     by_customer: dict[str, list[TicketFacts]] = defaultdict(list)
@@ -208,17 +273,21 @@ def compute(
         by_customer[ticket.customer_key].append(ticket)
 
     def first_time(ticket: TicketFacts) -> bool:
-        if ticket.reopen_count:
+        if ticket.reopen_count or len(ticket.closings) != 1:
             return False
-        assert ticket.resolved_at is not None
+        resolved = ticket.closings[0].at
         return not any(
-            other.id != ticket.id
-            and ticket.resolved_at < other.opened_at <= ticket.resolved_at + FCR_WINDOW
+            other.id != ticket.id and resolved < other.opened_at <= resolved + FCR_WINDOW
             for other in by_customer[ticket.customer_key]
             if ticket.customer_key != "erased"
         )
 
-    rated = [t.csat_score for t in closed if t.csat_score is not None]
+    rated = [
+        rating.score
+        for ticket in tickets
+        for rating in ticket.ratings
+        if _within(rating.closed_at, since, until)
+    ]
     breaches = [t for t in tickets if _within(t.sla_breached_at, since, until)]
 
     online = online_intervals(changes, min(until, now) if now else until)
@@ -248,6 +317,8 @@ def compute(
         first_response_p90=percentile_90(responses),
         first_responses=len(responses),
         average_handle_time=mean(handle_times) if handle_times else None,
+        handled=len(handle_times),
+        closed_unworked=len(closings) - len(handle_times),
         fcr_resolved_first_time=sum(1 for t in closed if first_time(t)),
         csat_average=mean(rated) if rated else None,
         csat_top_two=sum(1 for score in rated if score >= 4),
@@ -293,6 +364,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         "first_response_p90_seconds": report.first_response_p90,
         "first_responses": report.first_responses,
         "average_handle_time_seconds": report.average_handle_time,
+        "handled_closings": report.handled,
+        "closed_unworked": report.closed_unworked,
         "first_contact_resolution": report.fcr,
         "first_contact_resolved": report.fcr_resolved_first_time,
         "csat_average": report.csat_average,
@@ -359,7 +432,15 @@ def _table(
             label("kpi_first_response"),
             f"{duration(report.first_response_median)} / {duration(report.first_response_p90)}",
         ),
-        (label("kpi_handle_time"), duration(report.average_handle_time)),
+        (
+            label("kpi_handle_time"),
+            label(
+                "kpi_handle_time_value",
+                average=duration(report.average_handle_time),
+                handled=report.handled,
+                unworked=report.closed_unworked,
+            ),
+        ),
         (
             label("kpi_fcr"),
             label(
@@ -402,7 +483,12 @@ def _table(
                 "  "
                 + label(
                     "kpi_adherence_row",
-                    agent=item.person_key,
+                    agent=item.name
+                    or label(
+                        "unknown_person",
+                        id=item.person_key.partition(":")[2],
+                        platform=item.person_key.partition(":")[0].capitalize(),
+                    ),
                     online=duration(item.online_seconds),
                     scheduled=duration(item.scheduled_seconds),
                     share=percent(item.share),

@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.config import Settings
 from bot.handoff.hours import open_intervals
-from bot.handoff.kpis import QuestionFacts, Report, StatusChange, TicketFacts, compute
+from bot.handoff.kpis import (
+    QuestionFacts,
+    Rating,
+    Report,
+    StatusChange,
+    TicketFacts,
+    TicketStep,
+    closings_of,
+    compute,
+)
 from bot.handoff.workspace import business_hours
 from bot.roles import Role
 from bot.storage import Tx
-from bot.storage.models import Ticket
+from bot.storage.models import Ticket, TicketEvent, TicketRating
 
 
-def _facts(ticket: Ticket) -> TicketFacts:
+def _facts(ticket: Ticket, events: list[TicketEvent], ratings: list[TicketRating]) -> TicketFacts:
+    steps = [TicketStep(event.action, event.at, event.to_status) for event in events]
     return TicketFacts(
         id=ticket.id,
         customer_key=ticket.customer_key,
         reason=ticket.reason,
         status=ticket.status,
         opened_at=ticket.opened_at,
-        assigned_at=ticket.assigned_at,
         first_response_at=ticket.first_response_at,
-        resolved_at=ticket.resolved_at,
         reopen_count=ticket.reopen_count,
         sla_breached_at=ticket.sla_breached_at,
-        csat_score=ticket.csat_score,
+        closings=closings_of(steps),
+        ratings=tuple(Rating(rating.closed_at, rating.score) for rating in ratings),
     )
 
 
@@ -52,8 +62,10 @@ async def build(
     ]
     agents = {f"{row.platform}:{row.user_id}" for row in await tx.roles.holders(Role.AGENT)}
     working = open_intervals(since, min(until, now), business_hours(settings))
-    return compute(
-        [_facts(ticket) for ticket in tickets.values()],
+    events = await tx.tickets.events_of(tickets)
+    ratings = await tx.tickets.ratings_of(tickets)
+    report = compute(
+        [_facts(ticket, events[ticket.id], ratings[ticket.id]) for ticket in tickets.values()],
         questions,
         changes,
         since=since,
@@ -62,3 +74,13 @@ async def build(
         agents=agents,
         now=now,
     )
+    named = [replace(item, name=await _name(tx, item.person_key)) for item in report.adherence]
+    return replace(report, adherence=tuple(named))
+
+
+async def _name(tx: Tx, person_key: str) -> str:
+    platform, _, user_id = person_key.partition(":")
+    record = await tx.people.get(platform, user_id)
+    if record is None:
+        return ""
+    return record.name or (f"@{record.username}" if record.username else "")

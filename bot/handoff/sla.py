@@ -19,7 +19,7 @@ from bot.handoff.lifecycle import OPEN_STATUSES, Status
 from bot.handoff.workspace import (
     business_hours,
     customer_label,
-    mention,
+    name_staff,
     ref,
     staff_language,
     staff_root,
@@ -62,8 +62,7 @@ async def on_fired(event: TimerFired, ctx: Context) -> Outcome:
     ticket.sla_breached_at = ctx.now
     await ctx.tx.tickets.record(ticket.id, "sla_breached", ctx.now, actor=None, detail=None)
     staff = staff_root(ticket)
-    people = [key for key in await supervisors(ctx) if key.startswith(f"{staff.platform}:")]
-    mentions = " ".join([await mention(ctx, key) for key in people])
+    named = await name_staff(ctx, await supervisors(ctx), platform=staff.platform, role="supervisor")
     waited = max(1, round((ctx.now - ticket.opened_at).total_seconds() / 60))
     language = staff_language(ctx.settings)
     text = ctx.t(
@@ -75,8 +74,14 @@ async def on_fired(event: TimerFired, ctx: Context) -> Outcome:
         minutes=waited,
         target=ctx.settings.handoff.first_response_minutes,
     )
-    if mentions:
-        text += "\n" + ctx.t("handoff.sla_alert_supervisors", language, mentions=mentions)
+    if named.text:
+        text += "\n" + ctx.t("handoff.sla_alert_supervisors", language, mentions=named.text)
     reply_to = ticket.card_message_id if ticket.workspace == "card" else None
-    alert = Send(address=staff, text=text, reply_to=reply_to, ref=ref(ticket.id, "alert"))
+    alert = Send(
+        address=staff,
+        text=text,
+        reply_to=reply_to,
+        ref=ref(ticket.id, "alert"),
+        mentions=named.mentions_in(text),
+    )
     return Outcome.done("sla_breached", alert)

@@ -19,6 +19,7 @@ from bot.handoff.card import topic_title
 from bot.handoff.lifecycle import OPEN_STATUSES, Move, Refused, Status, TicketState, decide
 from bot.handoff.waiting import WaitKind, wait_notice, when_text
 from bot.handoff.workspace import (
+    Named,
     business_hours,
     customer_address,
     customer_label,
@@ -90,8 +91,8 @@ async def apply_move(
     ticket.status = after.status.value
     ticket.assignee_key = after.assignee
     ticket.team = after.team
-    if after.assignee and ticket.assigned_at is None:
-        ticket.assigned_at = ctx.now
+    if after.assignee and ticket.assigned_at is None and move is not Move.CLOSE:
+        ticket.assigned_at = ctx.now  # closing an untouched ticket is not working on it
     ticket.updated_at = ctx.now
     if after != before or move in (Move.CLOSE, Move.REOPEN):
         await ctx.tx.tickets.record(
@@ -134,6 +135,14 @@ async def request_human(event: Event, ctx: Context, *, reason: str, language: st
     if staff is None or event.sender is None:
         return [await reply(event, ctx, ctx.t("handoff.unavailable", language))]
     current = await ctx.tx.tickets.latest_for(event.sender.key)
+    if current is not None and current.blocked_until is not None and ctx.now < current.blocked_until:
+        # Paused by a supervisor: no new ticket, no reopening until the pause ends.
+        await ctx.tx.tickets.record(
+            current.id, "asked_while_blocked", ctx.now, actor=event.sender.key, detail=reason
+        )
+        when = when_text(current.blocked_until, ctx.now, ctx.settings.zone, ctx.t, current.language)
+        text = ctx.t("handoff.blocked_reminder", current.language, until=when)
+        return [await reply(event, ctx, text)]
     if current is not None and is_open(current):
         await ctx.tx.tickets.record(
             current.id, "asked_again", ctx.now, actor=event.sender.key, detail=reason
@@ -294,10 +303,15 @@ async def close(
 
 
 async def announce(
-    ticket: Ticket, ctx: Context, staff_text: str, customer_text: str | None
+    ticket: Ticket,
+    ctx: Context,
+    staff_text: str,
+    customer_text: str | None,
+    *,
+    named: Named | None = None,
 ) -> list[Action]:
     """A lifecycle step told to the workspace and, where it concerns them, to the customer."""
-    actions: list[Action] = list(post(ticket, staff_text))
+    actions: list[Action] = list(post(ticket, staff_text, named=named))
     if customer_text:
         actions.append(await say_to_customer(ticket, ctx, customer_text))
     return actions

@@ -68,6 +68,7 @@ class TranscriptRepo:
         ticket_id: int | None = None,
         sop_entry_id: str | None = None,
         outcome: str | None = None,
+        attachment: dict[str, Any] | None = None,
     ) -> None:
         row = {
             "chat_key": chat_key,
@@ -80,6 +81,7 @@ class TranscriptRepo:
             "ticket_id": ticket_id,
             "sop_entry_id": sop_entry_id,
             "outcome": outcome,
+            "attachment": attachment,
         }
         sync_session = self._session.sync_session
         assert isinstance(sync_session, BufferedSession)

@@ -15,7 +15,14 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address, Person
-from bot.storage.models import AgentStatusChange, StaffMessage, Ticket, TicketEvent, TranscriptLine
+from bot.storage.models import (
+    AgentStatusChange,
+    StaffMessage,
+    Ticket,
+    TicketEvent,
+    TicketRating,
+    TranscriptLine,
+)
 from bot.storage.sql import dialect_insert, is_postgres
 
 OPEN = ("queued", "assigned", "waiting")
@@ -213,17 +220,51 @@ class TicketRepo:
         return list(rows.scalars())
 
     async def between(self, since: datetime, until: datetime) -> list[Ticket]:
-        """Tickets opened or resolved in [since, until), or still open: what a report looks at."""
+        """Tickets opened, closed (even if reopened since) or breaching their target in [since, until)."""
+        closed_then = select(TicketEvent.ticket_id).where(
+            TicketEvent.action == "closed", TicketEvent.at >= since, TicketEvent.at < until
+        )
         rows = await self._session.execute(
             select(Ticket)
             .where(
                 ((Ticket.opened_at >= since) & (Ticket.opened_at < until))
                 | ((Ticket.resolved_at >= since) & (Ticket.resolved_at < until))
                 | ((Ticket.sla_breached_at >= since) & (Ticket.sla_breached_at < until))
+                | Ticket.id.in_(closed_then)
             )
             .order_by(Ticket.id)
         )
         return list(rows.scalars())
+
+    async def events_of(self, ticket_ids: Iterable[int]) -> dict[int, list[TicketEvent]]:
+        """The stored steps of many tickets at once, oldest first (for the KPIs)."""
+        wanted = sorted(set(ticket_ids))
+        found: dict[int, list[TicketEvent]] = {ticket_id: [] for ticket_id in wanted}
+        for start in range(0, len(wanted), 500):
+            rows = await self._session.execute(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id.in_(wanted[start : start + 500]))
+                .order_by(TicketEvent.id)
+            )
+            for event in rows.scalars():
+                found[event.ticket_id].append(event)
+        return found
+
+    async def add_rating(self, ticket_id: int, closed_at: datetime, score: int, now: datetime) -> None:
+        self._session.add(TicketRating(ticket_id=ticket_id, closed_at=closed_at, score=score, at=now))
+
+    async def ratings_of(self, ticket_ids: Iterable[int]) -> dict[int, list[TicketRating]]:
+        wanted = sorted(set(ticket_ids))
+        found: dict[int, list[TicketRating]] = {ticket_id: [] for ticket_id in wanted}
+        for start in range(0, len(wanted), 500):
+            rows = await self._session.execute(
+                select(TicketRating)
+                .where(TicketRating.ticket_id.in_(wanted[start : start + 500]))
+                .order_by(TicketRating.id)
+            )
+            for rating in rows.scalars():
+                found[rating.ticket_id].append(rating)
+        return found
 
     async def opened_since(self, since: datetime) -> list[Ticket]:
         rows = await self._session.execute(

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.multipart import Upload, parse_multipart
+
 BOT_ID = 900000000000000001
 APP_ID = BOT_ID
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.FAKE.tokenForTestsOnly"
@@ -80,6 +82,7 @@ class FakeDiscord:
     failures: dict[str, list[DiscordFailure]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1300000000000000001))
     _deleted: set[int] = field(default_factory=set)
+    cdn: dict[str, bytes] = field(default_factory=dict)  # "<attachment id>/<file name>" -> content
 
     def fail(self, route: str, failure: DiscordFailure, times: int = 1) -> None:
         """`route` as "POST /channels/{id}/messages" (the template, not the ids)."""
@@ -110,14 +113,30 @@ class FakeDiscord:
             ("DELETE", "/webhooks/{app}/{token}/messages/@original", self._no_content),
         ]
         return Starlette(routes=[
-            Route("/api/v10" + path, self._wrap(method, path, handler), methods=[method])
-            for method, path, handler in routes
+            *(Route("/api/v10" + path, self._wrap(method, path, handler), methods=[method])
+              for method, path, handler in routes),
+            Route("/cdn/attachments/{attachment}/{name}", self._cdn, methods=["GET"]),
         ])
+
+    def cdn_url(self, base_url: str, attachment_id: str, name: str, content: bytes) -> str:
+        """Put a file on the fake CDN; returns its (signed, in real life) link."""
+        self.cdn[f"{attachment_id}/{name}"] = content
+        return f"{base_url}/cdn/attachments/{attachment_id}/{name}?ex=1&is=1&hm=abc"
+
+    async def _cdn(self, request: Request) -> Response:
+        found = self.cdn.get(f"{request.path_params['attachment']}/{request.path_params['name']}")
+        return Response(found, media_type="application/octet-stream") if found is not None else \
+            Response(status_code=404)
 
     def _wrap(self, method: str, path: str, handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             raw = await request.body()
-            body = json.loads(raw) if raw else None
+            content_type = request.headers.get("content-type", "")
+            if content_type.startswith("multipart/form-data"):
+                fields, files = parse_multipart(raw, content_type)
+                body = {**json.loads(fields.get("payload_json") or "{}"), "_files": list(files.values())}
+            else:
+                body = json.loads(raw) if raw else None
             self.requests.append(Posted(method, path, body, dict(request.query_params)))
             if not request.headers.get("authorization", "").startswith("Bot ") and "/webhooks/" not in path \
                     and "/interactions/" not in path:
@@ -157,11 +176,20 @@ class FakeDiscord:
         self.messages.append(message)
         return JSONResponse(message)
 
+    def uploads(self) -> list[Upload]:
+        """Files posted in messages, in order (`messages` says where each went)."""
+        return [upload for r in self.requests if isinstance(r.body, dict) for upload in r.body.get("_files", [])]
+
     def _message(self, channel: int, body: dict[str, Any]) -> dict[str, Any]:
+        attachments = [{"id": str(next(self._ids)), "filename": upload.filename, "size": len(upload.content),
+                        "url": f"https://cdn.discordapp.com/attachments/{channel}/{upload.filename}",
+                        "proxy_url": f"https://media.discordapp.net/attachments/{channel}/{upload.filename}",
+                        "content_type": upload.content_type}
+                       for upload in body.get("_files", [])]
         message: dict[str, Any] = {
             "id": str(next(self._ids)), "channel_id": str(channel), "author": BOT_USER,
             "content": body.get("content") or "", "timestamp": NOW, "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": attachments, "embeds": [],
             "pinned": False, "type": 19 if body.get("message_reference") else 0,
             "components": body.get("components") or [], "flags": 0,
         }

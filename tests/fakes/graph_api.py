@@ -1,4 +1,6 @@
-"""A fake WhatsApp Cloud API (Graph API): `POST /{version}/{phone_number_id}/messages`.
+"""A fake WhatsApp Cloud API (Graph API): `POST /{version}/{phone_number_id}/messages`, and media:
+`GET /{version}/{media_id}` (the download URL of a customer's file), the download itself,
+and `POST /{version}/{phone_number_id}/media` (an upload, answered with its media id).
 
 It checks the bearer token and WhatsApp's limits (3 reply buttons with titles of
 at most 20 characters, 10 list rows, 1,024 characters of interactive text, 4,096
@@ -20,6 +22,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.multipart import Upload, parse_multipart
 
 ACCESS_TOKEN = "EAAGm0PX4ZCpsBAFakeTokenForTests"
 PHONE_NUMBER_ID = "106540352242922"
@@ -57,6 +61,9 @@ class FakeGraph:
     messages: list[dict[str, Any]] = field(default_factory=list)
     failures: list[GraphFailure] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media id -> (content, MIME type)
+    uploads: dict[str, Upload] = field(default_factory=dict)  # media id -> what was uploaded
+    downloads: list[str] = field(default_factory=list)  # media ids whose bytes were fetched
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def fail(self, failure: GraphFailure, times: int = 1) -> None:
@@ -71,7 +78,48 @@ class FakeGraph:
 
     @property
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"])])
+        return Starlette(routes=[
+            Route("/lookaside/{media_id}", self._download, methods=["GET"]),
+            Route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"]),
+            Route("/{version}/{phone_number_id}/media", self._upload, methods=["POST"]),
+            Route("/{version}/{media_id}", self._media_url, methods=["GET"]),
+        ])
+
+    def _authorised(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {ACCESS_TOKEN}"
+
+    async def _media_url(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return JSONResponse(graph_error(190, "Invalid OAuth access token.", status=401).body, status_code=401)
+        media_id = request.path_params["media_id"]
+        if media_id not in self.media:
+            return JSONResponse(graph_error(100, "Invalid parameter", details="unknown media id").body,
+                                status_code=400)
+        content, mime = self.media[media_id]
+        return JSONResponse({"messaging_product": "whatsapp", "url": f"{request.base_url}lookaside/{media_id}",
+                             "mime_type": mime, "sha256": "x", "file_size": len(content), "id": media_id})
+
+    async def _download(self, request: Request) -> Response:
+        if not self._authorised(request):  # Meta's media URLs need the token too
+            return Response(status_code=401)
+        media_id = request.path_params["media_id"]
+        if media_id not in self.media:
+            return Response(status_code=404)
+        self.downloads.append(media_id)
+        content, mime = self.media[media_id]
+        return Response(content, media_type=mime)
+
+    async def _upload(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return JSONResponse(graph_error(190, "Invalid OAuth access token.", status=401).body, status_code=401)
+        fields, files = parse_multipart(await request.body(), request.headers.get("content-type", ""))
+        upload = files.get("file")
+        if fields.get("messaging_product") != "whatsapp" or upload is None or not fields.get("type"):
+            return JSONResponse(graph_error(100, "Invalid parameter", details="file, type and messaging_product")
+                                .body, status_code=400)
+        media_id = f"{next(self._ids) + 9000000}"
+        self.uploads[media_id] = upload
+        return JSONResponse({"id": media_id})
 
     async def _messages(self, request: Request) -> Response:
         if request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
@@ -86,6 +134,10 @@ class FakeGraph:
             self.refused.append(payload)
             return JSONResponse(failure.body, status_code=failure.status)
         problem = _invalid(payload)
+        kind = payload.get("type", "")
+        media_id = (payload.get(kind) or {}).get("id") if isinstance(payload.get(kind), dict) else None
+        if not problem and media_id and media_id not in self.uploads and media_id not in self.media:
+            problem = f"unknown media id {media_id}"
         if problem:
             self.refused.append(payload)
             return JSONResponse(graph_error(131009, "Parameter value is not valid", details=problem).body,
@@ -126,4 +178,11 @@ def _invalid(payload: dict[str, Any]) -> str | None:
         return None
     if kind == "template":
         return None if payload["template"].get("name") else "template name missing"
+    if kind in ("image", "video", "document", "audio", "sticker"):
+        body = payload.get(kind) or {}
+        if not (body.get("id") or body.get("link")):
+            return f"{kind} needs an id or a link"
+        if "caption" in body and (kind in ("audio", "sticker") or len(body["caption"]) > 1024):
+            return f"no caption of this length on {kind}"
+        return None
     return f"unknown type {kind}"

@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.multipart import Upload, parse_multipart
+
 TOKEN = "123456789:AAEfakeTokenForTests_0123456789abc"
 BOT_ID = 123456789
 BOT_USERNAME = "TokoNusaBot"
@@ -118,6 +120,8 @@ class FakeTelegram:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(9000))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _deleted: set[tuple[int, int]] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content, for getFile and downloads
+    file_sizes: dict[str, int] = field(default_factory=dict)  # a size to report instead of the real one
 
     # ---------------------------------------------------------------- test controls
 
@@ -144,9 +148,25 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------- the HTTP side
 
+    def uploads(self, method: str) -> list[Upload]:
+        """Files uploaded with `method` (sendPhoto, sendDocument, ...), in order."""
+        return [value for params in self.called(method) for value in params.values() if isinstance(value, Upload)]
+
     @property
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        return Starlette(routes=[
+            Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+        ])
+
+    async def _download(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        file_id = request.path_params["path"].rsplit("/", 1)[-1].split(".", 1)[0]
+        if file_id not in self.files:
+            return Response(status_code=404)
+        self.calls.append(Call("download", {"file_id": file_id}))
+        return Response(self.files[file_id], media_type="application/octet-stream")
 
     async def _endpoint(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
@@ -234,6 +254,60 @@ class FakeTelegram:
             message["reply_markup"] = json.loads(params["reply_markup"])
         return message
 
+    async def _getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            return bad_request("invalid file_id")
+        size = self.file_sizes.get(file_id, len(self.files[file_id]))
+        if size > 20 * 1024 * 1024:
+            return bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size,
+                "file_path": f"documents/{file_id}.jpg"}
+
+    async def _sent_file(self, params: dict[str, Any], kind: str) -> Any:
+        value = params.get(kind)
+        if not value:
+            return bad_request(f"there is no {kind} in the request")
+        if isinstance(value, str) and not value.startswith("attach://") and value not in self.files:
+            return bad_request("wrong file identifier/HTTP URL specified")
+        caption = params.get("caption") or ""
+        if len(caption.encode("utf-16-le")) // 2 > 1024:
+            return bad_request("message caption is too long")
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": user(BOT_ID, "Toko Nusa", BOT_USERNAME, is_bot=True),
+        }
+        if caption:
+            message["caption"] = caption
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
+        return message
+
+    async def _sendPhoto(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "photo")
+
+    async def _sendDocument(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "document")
+
+    async def _sendVideo(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "video")
+
+    async def _sendVoice(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "voice")
+
+    async def _sendAudio(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "audio")
+
+    async def _sendSticker(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "sticker")
+
+    async def _sendAnimation(self, params: dict[str, Any]) -> Any:
+        return await self._sent_file(params, "animation")
+
     async def _deleteMessage(self, params: dict[str, Any]) -> Any:
         key = (int(params["chat_id"]), int(params["message_id"]))
         if key in self._deleted:
@@ -280,12 +354,16 @@ def _chat(chat_id: int) -> dict[str, Any]:
 
 
 async def _params(request: Request) -> dict[str, Any]:
-    """Bot API parameters, from a query string, a form or a JSON body, as Telegram accepts them."""
+    """Bot API parameters, from a query string, a form, an upload or a JSON body, as Telegram accepts them."""
     params: dict[str, Any] = dict(request.query_params)
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     if body and content_type.startswith("application/json"):
         params.update(json.loads(body))
+    elif body and content_type.startswith("multipart/form-data"):
+        fields, files = parse_multipart(body, content_type)
+        params.update(fields)
+        params.update(files)
     elif body:
         params.update(parse_qsl(body.decode(), keep_blank_values=True))
     return params

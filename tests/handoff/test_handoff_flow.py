@@ -274,13 +274,15 @@ async def test_a_need_for_a_person_soon_after_closing_reopens_the_same_ticket(de
     assert "Tiket sebelumnya:" in card and "#1 2026-01-05: dana masuk" in card
 
 
-async def test_photos_and_edits_are_explained_not_lost(desk: Desk) -> None:
+async def test_locations_and_edits_are_explained_not_lost(desk: Desk) -> None:
     await desk.agent_online()
     await desk.customer("mau bicara dengan CS")
     thread = await desk.thread_of()
-    photo = await desk.customer("", media="photo")
-    assert text_to(photo, "telegram", TELEGRAM_FORUM, thread) == "👤 Budi Santoso: [photo]"
-    assert "baru bisa menerima pesan teks" in text_to(photo, "whatsapp", CUSTOMER)
+    location = await desk.customer("", media="location")  # no file to pass on
+    assert text_to(location, "telegram", TELEGRAM_FORUM, thread) == "👤 Budi Santoso: [📍 lokasi]"
+    assert "pesan jenis ini (📍 lokasi) belum bisa kami teruskan" in text_to(
+        location, "whatsapp", CUSTOMER
+    )
     edited = await desk.customer("paketnya 2 koli", edited=True)
     assert (
         text_to(edited, "telegram", TELEGRAM_FORUM, thread) == "👤 Budi Santoso: ✏️ paketnya 2 koli"

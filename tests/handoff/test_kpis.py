@@ -6,13 +6,24 @@ import asyncio
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from bot.handoff.kpis import QuestionFacts, StatusChange, TicketFacts, compute, render
+from bot.handoff.kpis import (
+    Closing,
+    QuestionFacts,
+    Rating,
+    StatusChange,
+    TicketFacts,
+    TicketStep,
+    closings_of,
+    compute,
+    render,
+)
 from tests.handoff.conftest import SOP_DIR, desk_settings, open_desk
 
 T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
@@ -37,18 +48,20 @@ def ticket(
     reason: str = "asked",
 ) -> TicketFacts:
     at = lambda m: None if m is None else T0 + minutes(m)  # noqa: E731
+    closed_at = at(resolved)
+    closings = () if closed_at is None else (Closing(closed_at, at(assigned)),)
+    ratings = () if closed_at is None or csat is None else (Rating(closed_at, csat),)
     return TicketFacts(
         id,
         customer,
         reason,
         "resolved" if resolved is not None else "queued",
         T0 + minutes(opened),
-        at(assigned),
-        at(first),
-        at(resolved),
-        reopens,
-        at(breached),
-        csat,
+        first_response_at=at(first),
+        reopen_count=reopens,
+        sla_breached_at=at(breached),
+        closings=closings,
+        ratings=ratings,
     )
 
 
@@ -85,6 +98,52 @@ def test_response_handle_and_resolution_figures() -> None:
     )
     assert report.sla_breaches == 1
     assert report.top_reasons == (("asked", 2), ("sop_miss", 2))
+
+
+def test_handle_time_runs_per_spell_of_work_and_leaves_out_unworked_closings() -> None:
+    """Opened, taken at 4, closed at 20; reopened at 60 back to its agent, closed at 75;
+    a second ticket closed at 30 without anyone touching it."""
+    steps = [
+        TicketStep("opened", T0, "queued"),
+        TicketStep("taken", T0 + minutes(4), "assigned"),
+        TicketStep("agent_replied", T0 + minutes(6), "waiting"),
+        TicketStep("closed", T0 + minutes(20), "resolved"),
+        TicketStep("reopened", T0 + minutes(60), "assigned"),
+        TicketStep("closed", T0 + minutes(75), "resolved"),
+    ]
+    assert closings_of(steps) == (
+        Closing(T0 + minutes(20), T0 + minutes(4)),
+        Closing(T0 + minutes(75), T0 + minutes(60)),
+    )
+    untouched = [TicketStep("opened", T0, "queued"), TicketStep("closed", T0 + minutes(30))]
+    assert closings_of(untouched) == (Closing(T0 + minutes(30), None),)
+    # A reopen into the queue starts a spell nobody works on until someone replies.
+    queued_again = [
+        *steps[:4],
+        TicketStep("reopened", T0 + minutes(60), "queued"),
+        TicketStep("agent_replied", T0 + minutes(66), "waiting"),
+        TicketStep("closed", T0 + minutes(70), "resolved"),
+    ]
+    assert closings_of(queued_again)[1] == Closing(T0 + minutes(70), T0 + minutes(66))
+
+    tickets = [
+        TicketFacts(1, "a", "asked", "resolved", T0, closings=closings_of(steps),
+                    ratings=(Rating(T0 + minutes(20), 4), Rating(T0 + minutes(75), 2)),
+                    reopen_count=1),
+        TicketFacts(2, "b", "asked", "resolved", T0, closings=closings_of(untouched)),
+    ]
+    report = compute(tickets, [], [], since=WEEK[0], until=WEEK[1], working_time=[])
+    assert report.average_handle_time == (16 + 15) / 2 * 60
+    assert (report.handled, report.closed_unworked, report.tickets_closed) == (2, 1, 2)
+    # Both ratings of the reopened ticket count, once each.
+    assert (report.csat_average, report.csat_answers, report.csat_top_two) == (3.0, 2, 1)
+    # A period holding only the first closing keeps its figures when the ticket reopens later.
+    first_hour = compute(
+        [replace(tickets[0], status="assigned")], [], [],
+        since=T0, until=T0 + minutes(30), working_time=[],
+    )
+    assert (first_hour.tickets_closed, first_hour.average_handle_time) == (1, 16 * 60)
+    assert (first_hour.csat_average, first_hour.fcr) == (4, 0.0)
 
 
 def test_containment_counts_questions_the_sop_answered_without_a_person() -> None:

@@ -3,7 +3,13 @@
 from bot.storage.models.adapters import DeliveryStatusRecord, WhatsAppContact
 from bot.storage.models.base import Base
 from bot.storage.models.core import Chat, OutboxItem, PersonRecord, ProcessedUpdate, StaffRole, Timer
-from bot.storage.models.handoff import AgentStatusChange, StaffMessage, Ticket, TicketEvent
+from bot.storage.models.handoff import (
+    AgentStatusChange,
+    StaffMessage,
+    Ticket,
+    TicketEvent,
+    TicketRating,
+)
 from bot.storage.models.moderation import (
     ChatModeration,
     ModerationAppeal,
@@ -35,6 +41,7 @@ __all__ = [
     "StaffRole",
     "Ticket",
     "TicketEvent",
+    "TicketRating",
     "Timer",
     "TranscriptLine",
     "WhatsAppContact",

@@ -57,6 +57,9 @@ class Ticket(Base):
     csat_asked_at: Mapped[datetime | None]
     csat_answered_at: Mapped[datetime | None]
     csat_comment_until: Mapped[datetime | None]
+    # A supervisor paused the customer (abuse): their messages are kept but not relayed until then.
+    blocked_until: Mapped[datetime | None]
+    blocked_by: Mapped[str | None] = mapped_column(String(160))
     updated_at: Mapped[datetime]
 
 
@@ -75,6 +78,19 @@ class TicketEvent(Base):
     detail: Mapped[str | None] = mapped_column(
         Text
     )  # masked: a note, a close reason, a transfer target
+
+
+class TicketRating(Base):
+    """A CSAT answer: one row per rating, dated by the closing it rates, so a reopened and
+    closed-again ticket keeps every rating its customer gave. Anonymous: erasure keeps it."""
+
+    __tablename__ = "ticket_ratings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(BigId, index=True)
+    closed_at: Mapped[datetime] = mapped_column(index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
 
 
 class StaffMessage(Base):

@@ -41,3 +41,6 @@ class TranscriptLine(Base):
     sop_entry_id: Mapped[str | None] = mapped_column(String(128))
     outcome: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(index=True)
+    # A file sent with the message (`bot.events.Media` as a dict): relayed later if the
+    # staff topic was still opening, or when staff reveal a hidden message.
+    attachment: Mapped[dict[str, Any] | None]
