@@ -47,6 +47,6 @@ async def test_a_customer_without_a_name_is_not_named_by_their_number(desk: Desk
     thread = await _open_ticket(desk, name="")
     await desk.agent_command("close", "selesai", thread=thread)
     history = (await desk.agent_command("history", f"whatsapp:{CUSTOMER}", private=True)).text
-    assert history.startswith("Riwayat whatsapp:[phone] (whatsapp:[phone]):")
+    assert history.startswith("Riwayat pengguna Whatsapp [phone] (whatsapp:[phone]):")
     transcript = (await desk.agent_command("transcript", "1", private=True)).text
     assert CUSTOMER not in history and CUSTOMER not in transcript
