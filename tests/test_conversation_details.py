@@ -9,13 +9,14 @@ chat is configured. Most tests use a small SOP (tests/data/sop_convo) in which
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.config import SAMPLE_SOP_DIR, Settings
 from bot.handoff.triggers import asks_for_human
 from bot.sop.loader import load_sop
@@ -368,3 +369,34 @@ def test_more_ways_of_asking_for_a_person_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ["ada support cod?", "produk ini support fast charging?", "jam buka CS kapan?"])
 def test_support_as_a_feature_is_not_asking_for_a_person(text: str) -> None:
     assert not asks_for_human(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("matur suwun mas", "Sama-sama Budi! Ada lagi yang bisa saya bantu?"),
+        ("nggih, matur nuwun sanget", "Sama-sama Budi! Ada lagi yang bisa saya bantu?"),
+        ("sugeng enjing", "Halo Budi! 😊 Ada yang bisa saya bantu?"),
+        ("谢谢", "Sama-sama Budi! Ada lagi yang bisa saya bantu?"),
+        ("gracias", "Sama-sama Budi! Ada lagi yang bisa saya bantu?"),
+    ],
+)
+async def test_thanks_and_greetings_in_other_languages_are_small_talk(bot: Harness, text: str, expected: str) -> None:
+    assert (await bot.say(text)).text == expected
+
+
+async def test_asking_for_cs_outside_hours_with_a_staff_chat_queues_and_says_when_they_are_back(
+    sqlite_database_url: str,
+) -> None:
+    # Sunday 22:00 WIB, the team works Monday to Saturday: the customer is queued, told when
+    # the team is back (bot/handoff/waiting.py), and not told to "try again later"
+    weekdays = {day: "08:00-20:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
+    settings = make_settings(sqlite_database_url, handoff={"staff_chat": STAFF_CHAT, "business_hours": weekdays})
+    harness = await Harness.open(settings, ManualClock(datetime(2026, 1, 4, 15, 0, tzinfo=UTC)))
+    try:
+        reply = await harness.say("mau ngomong sama cs")
+        told = reply.sends[0].text
+        assert "di luar jam operasional dan kembali besok pukul 08.00 WIB" in told
+        assert "coba lagi nanti" not in told
+    finally:
+        await harness.close()

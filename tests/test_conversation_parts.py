@@ -7,7 +7,7 @@ import pytest
 from bot.handlers.choices import MAX_LABEL, option_labels, typed_number
 from bot.handlers.reactions import Reaction, emoji_only, reaction_of
 from bot.sop.model import SopEntry
-from bot.sop.other_language import REGIONAL, marker_language, other_language, script_language
+from bot.sop.other_language import REGIONAL, courtesy_kind, marker_language, other_language, script_language
 
 
 def entry(entry_id: str, *questions: str, title: str = "", en: tuple[str, ...] = ()) -> SopEntry:
@@ -160,3 +160,17 @@ def test_a_message_mostly_in_latin_letters_is_judged_by_its_words() -> None:
 
 def test_regional_languages_are_those_whose_speakers_read_indonesian() -> None:
     assert REGIONAL == {"jv", "su", "ms"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("matur suwun", "thanks"), ("nuhun kang", "thanks"), ("sugeng enjing", "greeting"), ("danke", "thanks"),
+     ("salamat po", "thanks"), ("inggih mas", "ok"), ("sugeng enjing, matur nuwun", "thanks"), ("谢谢", "thanks")],
+)
+def test_courtesies_in_other_languages_are_read(text: str, kind: str) -> None:
+    assert courtesy_kind(text) == kind
+
+
+@pytest.mark.parametrize("text", ["nggih mas paket kulo dereng dugi", "mas", "", "matur suwun, refund kapan?"])
+def test_a_courtesy_with_a_question_is_not_only_a_courtesy(text: str) -> None:
+    assert courtesy_kind(text) is None

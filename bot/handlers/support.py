@@ -10,7 +10,8 @@ contacts from the SOP: the bot never promises a person it cannot connect.
 Before the SOP is asked, two kinds of message get their own reply: a bare number
 (a choice, or a clear word that nothing is open to choose from) and a message of
 emoji only (a reaction, not a question). After it, a message the SOP did not
-cover that is clearly in another language is told which languages the bot speaks.
+cover that is thanks or a greeting in another language ("matur suwun") is small
+talk, and one clearly in another language is told which languages the bot speaks.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.handlers.conversation import record_incoming, reply
 from bot.handlers.reactions import Reaction, reaction_of
 from bot.handlers.sop_admin import record_gap
 from bot.sop.model import Decision, DecisionKind, SopEntry
-from bot.sop.other_language import REGIONAL, other_language
+from bot.sop.other_language import REGIONAL, courtesy_kind, other_language
 from bot.storage.models import ConversationState
 
 CHOICE_PREFIX = "sop:"
@@ -62,6 +63,11 @@ async def handle(event: Event, ctx: Context) -> Outcome | None:
     conversation.updated_at = ctx.now
     await record_incoming(event, ctx, event.text, outcome=decision.kind.value)
     if decision.kind in (DecisionKind.NO_MATCH, DecisionKind.VAGUE):
+        courtesy = courtesy_kind(event.text)  # "matur suwun", "sugeng enjing", "gracias"
+        if courtesy is not None:
+            kind = "greeting" if courtesy == "greeting" else "thanks"
+            text = _small_talk(ctx, f"support.small_talk_{kind}", decision.language, event)
+            return Outcome.done(f"small_talk:{kind}", await _say(event, ctx, conversation, text))
         foreign = other_language(event.text)
         if foreign is not None:
             return await _not_covered(event, ctx, conversation, decision.language, foreign=foreign)

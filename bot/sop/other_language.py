@@ -11,6 +11,10 @@ speaks instead of "this is not in our guide". Two kinds of evidence:
 
 Javanese, Sundanese and Malay are `REGIONAL`: people who write them read
 Indonesian, so the bot answers them in Indonesian.
+
+`courtesy_kind` reads thanks, greetings and "yes" in those languages ("matur
+suwun", "sugeng enjing", "谢谢", "gracias"): they deserve the reply "makasih" gets,
+not a note about languages.
 """
 
 from __future__ import annotations
@@ -107,6 +111,43 @@ def marker_language(text: str) -> str | None:
     if hits < _MIN_MARKERS or hits < _MIN_SHARE * len(found):
         return None
     return language
+
+
+@cache
+def _courtesies() -> dict[tuple[str, ...], str]:
+    """Phrases (as word tuples) -> "thanks", "greeting", "ok" or "filler"."""
+    phrases: dict[tuple[str, ...], str] = {}
+    text = resources.files("bot.sop").joinpath("data", "courtesy_other.txt").read_text(encoding="utf-8")
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            kind, *phrase = line.split()
+            phrases[tuple(words(" ".join(phrase)))] = kind
+    return phrases
+
+
+def courtesy_kind(text: str) -> str | None:
+    """ "thanks", "greeting" or "ok" when the whole message is such a courtesy in another language.
+
+    Thanks outweighs a greeting ("sugeng enjing, matur nuwun"), and both outweigh "ok".
+    """
+    found = words(text)
+    phrases = _courtesies()
+    kinds: set[str] = set()
+    index = 0
+    while index < len(found):
+        for length in (4, 3, 2, 1):
+            kind = phrases.get(tuple(found[index : index + length]))
+            if kind is not None:
+                kinds.add(kind)
+                index += length
+                break
+        else:
+            return None
+    for kind in ("thanks", "greeting", "ok"):
+        if kind in kinds:
+            return kind
+    return None
 
 
 def other_language(text: str) -> str | None:
