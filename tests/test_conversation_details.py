@@ -400,3 +400,9 @@ async def test_asking_for_cs_outside_hours_with_a_staff_chat_queues_and_says_whe
         assert "coba lagi nanti" not in told
     finally:
         await harness.close()
+
+
+async def test_the_regional_language_note_and_its_button_share_one_language(bot: Harness) -> None:
+    reply = await bot.say("kulo badhe tanglet, sampeyan wis mangan durung?", language="en")
+    assert reply.text.startswith(OTHER_LANGUAGE_ID)
+    assert reply.buttons == ["Kontak CS"]

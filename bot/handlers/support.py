@@ -157,6 +157,8 @@ async def _not_covered(
         actions = await handoff.request(event, ctx, reason="sop_miss", language=language)
         return Outcome.done("handoff_after_misses", *actions)
     repeated = conversation.failed_attempts >= ctx.settings.support.failed_attempts_before_handoff
+    if foreign in REGIONAL:
+        language = "id"  # the note and its button both in the language these customers read
     offer, way = _offer(ctx, language)
     if foreign is not None:
         if foreign in REGIONAL:
