@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import PROJECT_ROOT
 from bot.handlers.choices import MAX_LABEL, option_labels, typed_number
 from bot.handlers.reactions import Reaction, emoji_only, reaction_of
 from bot.sop.model import SopEntry
@@ -174,3 +175,11 @@ def test_courtesies_in_other_languages_are_read(text: str, kind: str) -> None:
 @pytest.mark.parametrize("text", ["nggih mas paket kulo dereng dugi", "mas", "", "matur suwun, refund kapan?"])
 def test_a_courtesy_with_a_question_is_not_only_a_courtesy(text: str) -> None:
     assert courtesy_kind(text) is None
+
+
+def test_the_other_language_benchmark_counts_held_out_messages() -> None:
+    from bench.other_language_flags import flags
+
+    row = flags(PROJECT_ROOT / "tests" / "data" / "sop_eval.yaml")
+    assert row["others"] > 100 and row["regional"] == 0
+    assert row["others_flagged"] == len(row["others_flagged_examples"]) <= 5
