@@ -122,6 +122,10 @@ class SupportSettings(Section):
     encoder_threads: int | None = Field(default=None, ge=1)
     thresholds: dict[str, float] = Field(default_factory=dict)  # e.g. {"lexical.answer_score" = 0.85}
     failed_attempts_before_handoff: int = Field(default=2, ge=1)
+    # the SOP entry with the team's hours and contacts, given when no person can take the chat;
+    # None: the first entry tagged `kontak` or `contact`
+    contact_entry: str | None = None
+    options_open_minutes: int = Field(default=60, ge=1)  # a typed "2" picks a choice shown this recently
 
     @field_validator("thresholds")
     @classmethod

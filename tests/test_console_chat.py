@@ -42,3 +42,31 @@ def test_a_broken_sop_is_reported_with_file_and_line(tmp_path: Path) -> None:
                                                    "BOT_SUPPORT__SOP_DIR": str(sop)})
     assert result.returncode == 2
     assert "bad.yaml:5" in result.stderr and "Traceback" not in result.stderr
+
+
+CONVO_SOP = Path(__file__).parent / "data" / "sop_convo"
+
+
+def test_a_typed_number_picks_only_from_the_menu_just_shown(tmp_path: Path) -> None:
+    env = {"BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}", "BOT_SUPPORT__SOP_DIR": str(CONVO_SOP)}
+    result = run_cli("chat", stdin="ongkir\n5\n2\nhalo\n2\n", env=env)
+    assert result.returncode == 0, result.stderr
+    replies = [line for line in result.stdout.splitlines() if line.startswith("bot> ")]
+    assert replies == [
+        "bot> Maksud Kakak yang mana? Pilih salah satu:",
+        "bot> Tidak ada pilihan nomor 5. Ketik nomor 1 sampai 3, atau tulis pertanyaan Kakak dengan kalimat.",
+        "bot> Gratis ongkir untuk belanja minimal Rp100.000, Kak.",
+        "bot> Halo! 😊 Ada yang bisa saya bantu?",
+        # the menu was answered and the customer moved on: "2" no longer picks from it
+        "bot> Maaf, saat ini tidak ada pilihan bernomor yang bisa dipilih. "
+        "Silakan tulis pertanyaan Kakak dengan kalimat, ya.",
+    ]
+    assert "  [3] Lainnya" in result.stdout
+
+
+def test_asking_for_cs_in_the_console_gives_the_sample_sops_contacts(tmp_path: Path) -> None:
+    result = run_cli("chat", stdin="mau ngomong sama cs\n",
+                     env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"})
+    assert result.returncode == 0, result.stderr
+    assert "Tim CS kami melayani Senin–Sabtu pukul 08.00–20.00 WIB" in result.stdout
+    assert "coba lagi nanti" not in result.stdout

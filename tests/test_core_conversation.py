@@ -13,6 +13,7 @@ from bot.handlers.context import Context, Outcome
 from bot.roles import Role
 from bot.sop.loader import load_sop
 from bot.storage.models import OutboxItem, TranscriptLine
+from tests.conftest import make_settings
 from tests.support.harness import Harness
 
 
@@ -85,13 +86,29 @@ async def test_reply_is_stored_in_the_outbox_before_delivery(bot: Harness) -> No
     assert [action.address.chat_id for action in delivered] == ["c9"]
 
 
-async def test_unknown_question_twice_offers_a_human(bot: Harness) -> None:
+async def test_unknown_question_twice_points_to_the_team_without_promising_a_connection(bot: Harness) -> None:
+    # no staff chat here: the way to a person is the SOP's CS hours and contacts
     first = await bot.say("berapa harga tiket pesawat ke bali bulan depan?")
     assert "belum ada di panduan" in first.text
-    assert "Bicara dengan CS" in first.buttons
+    assert first.buttons == ["Kontak CS"]
     second = await bot.say("apakah tokonusa melayani pemesanan tiket pesawat?")
-    assert "sambungkan dengan tim CS" in second.text
-    assert "handoff:request" in second.button_data
+    assert "Tim CS kami bisa membantu langsung" in second.text and "sambungkan" not in second.text
+    assert second.button_data == ["sop:cs-hours"]
+    contacts = await bot.press("sop:cs-hours")
+    assert contacts.text == sample_answer("cs-hours", "id")
+
+
+async def test_unknown_question_twice_offers_a_human_when_a_staff_chat_is_configured(
+    sqlite_database_url: str,
+) -> None:
+    harness = await Harness.open(make_settings(sqlite_database_url, handoff={"staff_chat": "telegram:-100777"}))
+    try:
+        first = await harness.say("berapa harga tiket pesawat ke bali bulan depan?")
+        assert "Bicara dengan CS" in first.buttons
+        second = await harness.say("apakah tokonusa melayani pemesanan tiket pesawat?")
+        assert "saya sambungkan Kakak ke tim CS (tiket #1)" in second.sends[0].text
+    finally:
+        await harness.close()
 
 
 async def test_transcript_keeps_both_sides_with_personal_data_masked(bot: Harness) -> None:

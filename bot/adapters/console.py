@@ -58,6 +58,8 @@ class ConsoleAdapter:
         stripped = text.strip()
         if stripped.isdigit() and 1 <= int(stripped) <= len(self._choices):
             return ButtonPressed(data=self._choices[int(stripped) - 1], message_id=str(number), **common)
+        if not stripped.isdigit():
+            self._choices = ()  # the customer wrote something else: the numbers shown are spent
         if stripped.startswith("/") and len(stripped) > 1:
             name, *args = stripped[1:].split()
             return Command(name=name.lower(), args=tuple(args), message_id=str(number), **common)
@@ -76,8 +78,8 @@ class ConsoleAdapter:
             for index, button in enumerate(choices, start=1):
                 lines.append(f"  [{index}] {button.label}")
             lines.extend(f"  -> {b.label}: {b.url}" for b in action.buttons if b.url)
-            if choices:
-                self._choices = tuple(button.data for button in choices)
+            # only the latest message's buttons can be picked by number: an old menu must not answer
+            self._choices = tuple(button.data for button in choices)
             self.output.write("\n".join(lines) + "\n")
             self.output.flush()
             return DeliveryResult(message_id=f"console-out-{next(self._counter)}")

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from bot.actions import Action, CloseThread
 from bot.events import Event
+from bot.handlers.contacts import no_team_reply
 from bot.handlers.context import Context
-from bot.handlers.conversation import reply
 from bot.handoff import csat, sla
 from bot.handoff.card import topic_title
 from bot.handoff.lifecycle import OPEN_STATUSES, Move, Refused, Status, TicketState, decide
@@ -133,7 +133,7 @@ async def request_human(event: Event, ctx: Context, *, reason: str, language: st
     """Open a ticket for the customer of `event`, join their open one, or reopen a recent one."""
     staff = staff_chat(ctx.settings)
     if staff is None or event.sender is None:
-        return [await reply(event, ctx, ctx.t("handoff.unavailable", language))]
+        return await no_team_reply(event, ctx, reason=reason, language=language)  # contacts from the SOP
     current = await ctx.tx.tickets.latest_for(event.sender.key)
     if current is not None and current.blocked_until is not None and ctx.now < current.blocked_until:
         # Paused by a supervisor: no new ticket, no reopening until the pause ends.

@@ -85,14 +85,14 @@ _ALONE = frozenset(
 _PERSON = (
     r"(?:cs|customer service|customer care|agen|agent|admin|manusia|orang(?: asli)?|petugas|operator|"
     r"staf|staff|tim(?: cs| kalian| anda)?|layanan pelanggan|human|person|someone|somebody|"
-    r"representative|real person|live agent|(?:a |an )?(?:real |actual )?(?:human|person|agent))"
+    r"representative|real person|live agent|support(?: team)?|(?:a |an )?(?:real |actual )?(?:human|person|agent))"
 )
 _ASK_PATTERNS = (
     # "mau bicara dengan CS", "bisa disambungkan ke admin?", "tolong hubungkan sama orang"
     rf"\b(?:bicara|berbicara|ngobrol|ngomong|omong|chat|chatting|komunikasi|hubungi|menghubungi|"
-    rf"sambungkan|disambungkan|hubungkan|dihubungkan|terhubung|sambung|connect|oper|dioper|alihkan|"
-    rf"dialihkan|panggil|panggilkan)(?: saya| aku| sy| gw| gue)?"
-    rf"(?: (?:dengan|dgn|dg|sama|ama|ke|kepada|pada|with|to))?(?: (?:a|an|the|your|salah satu))? {_PERSON}\b",
+    rf"sambungkan|disambungkan|sambungin|disambungin|hubungkan|dihubungkan|hubungin|terhubung|sambung|"
+    rf"connect|oper|dioper|alihkan|dialihkan|panggil|panggilkan)(?: saya| aku| sy| gw| gue)?"
+    rf"(?: (?:dengan|dgn|dg|sama|sm|ama|ke|kepada|pada|with|to))?(?: (?:a|an|the|your|salah satu))? {_PERSON}\b",
     # "talk to a human", "speak with an agent", "connect me to someone"
     rf"\b(?:talk|speak|chat|connect me|put me through|transfer me)"
     rf"(?: (?:to|with|me to|me with))?(?: (?:a|an|the|your|some))? {_PERSON}\b",
@@ -103,6 +103,8 @@ _ASK_PATTERNS = (
     r"\b(?:minta|mau ke|mau sama|butuh|perlu|mana|panggil) (?:cs|admin|agen|operator|petugas|manusia|"
     r"orang asli|customer service)\b",
     r"\b(?:cs|admin|agen|operator|manusia|human|agent) (?:dong|donk|please|pls|plz|aja|saja)\b",
+    # "cs nya mana", "admin nya kemana sih": asking where the person is
+    r"^(?:\w+ )?(?:cs|admin|operator|petugas)(?: ?nya)? (?:mana|kemana)\b",
 )
 _ASKS = tuple(re.compile(pattern) for pattern in _ASK_PATTERNS)
 
