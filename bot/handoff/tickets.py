@@ -14,6 +14,7 @@ from bot.actions import Action, CloseThread
 from bot.events import Event
 from bot.handlers.contacts import no_team_reply
 from bot.handlers.context import Context
+from bot.handlers.conversation import reply
 from bot.handoff import csat, sla
 from bot.handoff.card import topic_title
 from bot.handoff.lifecycle import OPEN_STATUSES, Move, Refused, Status, TicketState, decide
