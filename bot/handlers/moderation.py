@@ -23,7 +23,7 @@ from bot.events import (
     Message,
     TimerFired,
 )
-from bot.groupmod import captcha
+from bot.groupmod import captcha, joins
 from bot.groupmod.acts import BAN_END, MUTE_END, mute_expires_on_its_own
 from bot.groupmod.auto import check_message, judge
 from bot.groupmod.commands import COMMANDS as MODERATION_COMMANDS
@@ -46,17 +46,38 @@ def _moderated(event: Message, ctx: Context) -> bool:
 
 
 async def prepare(events: Sequence[Event], ctx: Context) -> None:
-    """Before a batch is walked: judge its group messages (pure, cached settings) and read
-    what acting on the rule-breakers needs in one query, instead of one per rule-breaker."""
+    """Before a batch is walked: read the join times of senders this process has not met
+    (one query), judge its group messages in order (pure, cached settings; a join earlier
+    in the batch counts), and read what acting on the rule-breakers needs in one query,
+    instead of one per rule-breaker."""
     service = service_of(ctx)
+    messages = [event for event in events if isinstance(event, Message) and _moderated(event, ctx)]
+    newcomer_rule_on = [
+        (event.address, event.sender.user_id)
+        for event in messages
+        if event.sender is not None
+        and (await service.setup(ctx.tx, event.address, ctx.now)).policy.newcomer_links.enabled
+    ]
+    await service.joins.prefetch(ctx.tx, newcomer_rule_on, ctx.now)
     suspects = []
     for event in events:
+        if _moderated_join(event, ctx):
+            assert isinstance(event, MemberJoined)
+            service.joins.noted(event.address, event.member.user_id, event.at)  # stored in the walk
         if isinstance(event, Message) and _moderated(event, ctx):
             verdict = await judge(event, ctx, service)
             service.remember_verdict(event.update_id, verdict)
             if verdict is not None and event.sender is not None:
                 suspects.append((event.address, event.sender.key))
     await ctx.tx.moderation.prefetch_violators(suspects, ctx.now)
+
+
+def _moderated_join(event: Event, ctx: Context) -> bool:
+    return (
+        isinstance(event, MemberJoined)
+        and event.chat_kind is ChatKind.GROUP
+        and ctx.settings.moderation.enabled
+    )
 
 
 async def handle(event: Event, ctx: Context) -> Outcome | None:
@@ -71,9 +92,11 @@ async def handle(event: Event, ctx: Context) -> Outcome | None:
             return await captcha.on_press(event, ctx)
         return None
     if isinstance(event, MemberJoined):
-        if event.chat_kind is not ChatKind.GROUP or not ctx.settings.moderation.enabled:
+        if not _moderated_join(event, ctx):
             return None
-        return await captcha.on_join(event, ctx, service_of(ctx))
+        service = service_of(ctx)
+        await joins.record_join(event, ctx, service)
+        return await captcha.on_join(event, ctx, service) or Outcome.done("moderation:join_noted")
     if isinstance(event, Delivered) and event.ref.startswith(captcha.PROMPT_REF):
         return await captcha.on_prompt_delivered(event, ctx)
     if isinstance(event, DeliveryFailed) and (event.ref or "").startswith(NOTICE_REF):
@@ -93,4 +116,6 @@ async def _timer(event: TimerFired, ctx: Context) -> Outcome | None:
         return Outcome.done("moderation:mute_ended", Unrestrict(address=chat, user_id=user_id))
     if kind == captcha.CAPTCHA_TIMEOUT:
         return await captcha.on_timeout(event, ctx, service_of(ctx))
+    if kind == joins.PRUNE_JOINS:
+        return await joins.prune(event, ctx, service_of(ctx))
     return None

@@ -1,4 +1,5 @@
-"""Moderation storage: a chat's settings, its case log, warnings, appeals and pending captchas.
+"""Moderation storage: a chat's settings, its case log, warnings, appeals, pending captchas
+and members' join times.
 
 A case's number is the chat's highest plus one, computed inside its INSERT; a unique
 key on (platform, chat, number) guarantees two workers never store the same number.
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, literal, or_, select, union_all, update
+from sqlalchemy import Table, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address
@@ -20,6 +21,7 @@ from bot.storage.db import BufferedSession
 from bot.storage.models import (
     ChatModeration,
     ConversationState,
+    MemberJoin,
     ModerationAppeal,
     ModerationCase,
     ModerationWarning,
@@ -551,6 +553,71 @@ class ModerationRepo:
     async def remove_captcha(self, captcha: PendingCaptcha) -> None:
         await self._session.delete(captcha)
         await self._session.flush()
+
+    # ---- join times ------------------------------------------------------------------------
+
+    async def note_join(
+        self, address: Address, user_id: str, joined_at: datetime, now: datetime
+    ) -> None:
+        """Store when `user_id` joined the chat (a rejoin replaces the earlier time)."""
+        values = {
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "user_id": user_id,
+            "joined_at": joined_at,
+            "noted_at": now,
+        }
+        statement = dialect_insert(self._session, MemberJoin).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "chat_id", "user_id"],
+            set_={"joined_at": joined_at, "noted_at": now},
+        )
+        await self._session.execute(statement)
+
+    async def join_times(
+        self, members: list[tuple[Address, str]]
+    ) -> dict[tuple[str, str], datetime]:
+        """When these (chat, user id) pairs joined, keyed by (chat key, user id), in one query;
+        members with no stored join are absent."""
+        by_chat: dict[tuple[str, str], set[str]] = {}
+        for address, user_id in members:
+            by_chat.setdefault((address.platform, address.chat_id), set()).add(user_id)
+        if not by_chat:
+            return {}
+        j = MemberJoin
+        rows = await self._session.execute(
+            select(j.platform, j.chat_id, j.user_id, j.joined_at).where(
+                or_(
+                    *[
+                        (j.platform == platform) & (j.chat_id == chat_id) & j.user_id.in_(users)
+                        for (platform, chat_id), users in by_chat.items()
+                    ]
+                )
+            )
+        )
+        return {(f"{row[0]}:{row[1]}", row[2]): row[3] for row in rows}
+
+    async def joins_noted_since(
+        self, address: Address, since: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(user id, joined at) of the chat's joins stored at or after `since` by any worker."""
+        rows = await self._session.execute(
+            select(MemberJoin.user_id, MemberJoin.joined_at).where(
+                MemberJoin.platform == address.platform,
+                MemberJoin.chat_id == address.chat_id,
+                MemberJoin.noted_at >= since,
+            )
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def prune_joins(self, address: Address, cutoff: datetime) -> datetime | None:
+        """Forget the chat's joins at or before `cutoff`; the oldest join left, if any."""
+        where = (MemberJoin.platform == address.platform, MemberJoin.chat_id == address.chat_id)
+        await self._session.execute(delete(MemberJoin).where(*where, MemberJoin.joined_at <= cutoff))
+        oldest: datetime | None = (
+            await self._session.execute(select(func.min(MemberJoin.joined_at)).where(*where))
+        ).scalar_one_or_none()
+        return oldest
 
 
 def _seconds(value: Any) -> int:

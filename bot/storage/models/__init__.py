@@ -6,6 +6,7 @@ from bot.storage.models.core import Chat, OutboxItem, PersonRecord, ProcessedUpd
 from bot.storage.models.handoff import AgentStatusChange, StaffMessage, Ticket, TicketEvent
 from bot.storage.models.moderation import (
     ChatModeration,
+    MemberJoin,
     ModerationAppeal,
     ModerationCase,
     ModerationWarning,
@@ -21,6 +22,7 @@ __all__ = [
     "ChatModeration",
     "ConversationState",
     "DeliveryStatusRecord",
+    "MemberJoin",
     "ModerationAppeal",
     "ModerationCase",
     "ModerationWarning",
