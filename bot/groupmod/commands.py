@@ -188,6 +188,7 @@ async def _announce(
     lines += sanction.notes + (escalation.notes if escalation else [])
     if sanction.kind in ("warn", "mute", "ban", "kick"):
         lines.append(ctx.t("moderation.explain_appeal", lang, case=case.number))
+    lines += _dry_run_note(command, ctx, setup, lang)
     actions: list[Action] = [Send(address=command.address, text="\n".join(lines))]
     actions += sanction.all_actions
     if sanction.kind in ("ban", "kick") and await privately_reachable(ctx, target):
@@ -205,6 +206,14 @@ async def _announce(
     cases = [case] + ([escalation.case] if escalation and escalation.case else [])
     actions += log_posts(ctx, setup, command.address, cases, [], command.chat_title)
     return Outcome.done(f"moderation:{sanction.kind}", *actions)
+
+
+def _dry_run_note(command: Command, ctx: Context, setup: ChatSetup, lang: str) -> list[str]:
+    """In dry-run mode, why this act happened anyway: dry run is for the automatic rules
+    (as in Zeppelin and Rose); a moderator's explicit command always acts."""
+    if not setup.policy.dry_run:
+        return []
+    return [ctx.t("moderation.dry_run_command_acted", lang, command=command.name)]
 
 
 def _done_line(ctx: Context, lang: str, sanction: Sanction, target: Person, reason: str) -> str:
@@ -278,6 +287,7 @@ def _lift_command(kind: str) -> Body:
         text = ctx.t(
             f"moderation.done_{kind}", lang, user=target.mention, case=sanction.case.number
         )
+        text = "\n".join([text, *_dry_run_note(command, ctx, setup, lang)])
         posts = log_posts(ctx, setup, command.address, [sanction.case], [], command.chat_title)
         return reply(command, text, f"moderation:{kind}", *sanction.actions, *posts)
 
@@ -361,9 +371,12 @@ async def purge(command: Command, ctx: Context) -> Outcome:
     deletes = [
         Delete(address=chat, message_id=str(number)) for number in range(top, bottom - 1, -1)
     ]
-    note = Send(
-        address=chat, text=ctx.t("moderation.purged", lang, count=len(deletes) - 1), delete_after=10
-    )
+    setup = await _setup(command, ctx)
+    text = "\n".join(
+        [ctx.t("moderation.purged", lang, count=len(deletes) - 1),
+         *_dry_run_note(command, ctx, setup, lang)]
+    )  # fmt: skip
+    note = Send(address=chat, text=text, delete_after=10)
     return Outcome.done("moderation:purge", *deletes, note)
 
 
@@ -483,7 +496,7 @@ async def settings(command: Command, ctx: Context) -> Outcome:
     lang = await _lang(command, ctx)
     setup = await _setup(command, ctx)
     if not command.args:
-        return reply(command, describe(setup.policy, lang), "moderation:settings")
+        return reply(command, _overview(ctx, setup.policy, lang), "moderation:settings")
     try:
         policy = apply_setting_text(setup.policy, command.arg_text)
     except SettingError as error:
@@ -491,9 +504,17 @@ async def settings(command: Command, ctx: Context) -> Outcome:
     await _save(command, ctx, policy)
     return reply(
         command,
-        ctx.t("moderation.settings_saved", lang) + "\n\n" + describe(policy, lang),
+        ctx.t("moderation.settings_saved", lang) + "\n\n" + _overview(ctx, policy, lang),
         "moderation:settings_changed",
     )
+
+
+def _overview(ctx: Context, policy: ModerationPolicy, lang: str) -> str:
+    """Every setting, and, in dry-run mode, what dry run does and does not cover."""
+    text = describe(policy, lang)
+    if policy.dry_run:
+        text += "\n\n" + ctx.t("moderation.dry_run_scope", lang)
+    return text
 
 
 async def logchat(command: Command, ctx: Context) -> Outcome:
