@@ -26,8 +26,8 @@ from bot.events import (
 from bot.groupmod import captcha, joins
 from bot.groupmod.acts import BAN_END, MUTE_END, mute_expires_on_its_own
 from bot.groupmod.auto import check_message, judge
+from bot.groupmod.command_kit import service_of
 from bot.groupmod.commands import COMMANDS as MODERATION_COMMANDS
-from bot.groupmod.commands import service_of
 from bot.groupmod.notices import NOTICE_REF, on_private_notice_failed
 from bot.handlers.context import Context, Outcome
 from bot.handlers.registry import CommandSpec
