@@ -46,3 +46,12 @@ async def test_a_mute_by_reply_in_dry_run_is_explained_in_indonesian(group: Grou
 async def test_without_dry_run_a_ban_reply_has_no_dry_run_note(group: Group) -> None:
     reply = await group.admin("ban", "42")
     assert of(reply, Ban) and "Dry run" not in reply.text
+
+
+async def test_a_moderators_third_warning_in_dry_run_brings_the_ladders_mute(group: Group) -> None:
+    await group.settings("dryrun", "on")
+    for _ in range(2):
+        assert of(await group.admin("warn", "42"), Restrict) == []
+    third = await group.admin("warn", "42")
+    assert of(third, Restrict) and "your /warn was carried out" in third.text
+    assert [c.action for c in await group.cases()] == ["warn", "warn", "warn", "mute 1h"]
