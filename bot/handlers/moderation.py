@@ -96,7 +96,7 @@ async def handle(event: Event, ctx: Context) -> Outcome | None:
             return None
         service = service_of(ctx)
         await joins.record_join(event, ctx, service)
-        return await captcha.on_join(event, ctx, service) or Outcome.done("moderation:join_noted")
+        return await captcha.on_join(event, ctx, service) or Outcome.go_on("moderation:join_noted")
     if isinstance(event, Delivered) and event.ref.startswith(captcha.PROMPT_REF):
         return await captcha.on_prompt_delivered(event, ctx)
     if isinstance(event, DeliveryFailed) and (event.ref or "").startswith(NOTICE_REF):

@@ -55,3 +55,10 @@ async def test_a_moderators_third_warning_in_dry_run_brings_the_ladders_mute(gro
     third = await group.admin("warn", "42")
     assert of(third, Restrict) and "your /warn was carried out" in third.text
     assert [c.action for c in await group.cases()] == ["warn", "warn", "warn", "mute 1h"]
+
+
+async def test_purge_in_dry_run_deletes_and_says_why(group: Group) -> None:
+    await group.settings("dryrun", "on")
+    reply = await group.admin("purge", "3")
+    assert len(of(reply, Delete)) == 4  # three messages and the /purge itself
+    assert "your /purge was carried out" in reply.text
