@@ -97,7 +97,7 @@ def test_automod_benchmark_times_better_profanity_on_every_line(
     summary = automod.main(["--messages", str(_chat_file(tmp_path, lines)), "--repeat", "1",
                             "--vs-better-profanity", "--bp-repeat", "2"])  # fmt: skip
     capsys.readouterr()
-    assert seen == [2500, 2500]  # the whole file, not a sample, in each round
+    assert sum(seen) == 2 * 2500 and max(seen) <= automod.BP_CHUNK  # every line, in turns, twice
     assert summary["better_profanity"]["messages"] == 2500
     assert summary["better_profanity"]["msgs_per_s"] == 1000.0
     assert summary["speed_ratio"] is not None and summary["speed_ratio"] > 0
