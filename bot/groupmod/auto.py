@@ -46,7 +46,7 @@ async def check_message(event: Message, ctx: Context, service: ModerationService
 
 async def judge(event: Message, ctx: Context, service: ModerationService) -> Verdict | None:
     """Record the message in the sender's activity and evaluate it: no database unless the
-    chat's settings or the sender's join time are not cached."""
+    chat's settings are not cached, or it is time to look for other workers' new joins."""
     sender = event.sender
     assert sender is not None
     setup = await service.setup(ctx.tx, event.address, ctx.now)

@@ -1,20 +1,20 @@
-"""When members joined: stored for every worker, cached so a group message costs no query.
+"""When members joined: stored for every worker, known in memory so a message costs no query.
 
 The newcomer-links rule needs the sender's join time on every group message. The
 database is the source of truth (a restart, or another worker behind the same bot,
-still knows who is new); `JoinTimes` sits in front of it. A member's time is read once
-per process, on their first message here (a batch's unknown senders in one query),
-and remembered, their absence too; after that their messages cost nothing. A member
-who joins through another worker after this one remembered them (a rejoin) is picked
-up by the chat's refresh: at most every `revalidate`, one query reads the joins other
-workers stored since the last one. Only joins within the chat's newcomer window
-matter, so a timer per chat prunes the older rows.
+still knows who is new), and it holds only recent joins: a timer per chat prunes those
+older than the chat's newcomer window. That keeps the whole set small, so each process
+holds all of it: `JoinTimes` loads every stored join on first use, then, at most once
+per `poll` (a second) and only while group messages arrive, asks for the joins any
+worker stored since its last look: one small indexed query, whatever the number of
+chats or members. A member who is not in the set did not join recently, so a message
+never waits for a query of its own, and a join through another worker counts here
+within the poll interval.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -26,11 +26,11 @@ if TYPE_CHECKING:
     from bot.groupmod.service import ModerationService
 
 PRUNE_JOINS = "moderation.joins_prune"
+DEFAULT_POLL = timedelta(seconds=1)
 _MAX_MEMBERS = 200_000
-_MAX_CHATS = 50_000
-# Joins stored this long before a refresh are read again by it: a transaction still open
-# at the last refresh, or another worker's clock a little behind ours, loses nothing.
-_OVERLAP = timedelta(minutes=1)
+# Joins stored this long before the last look are read again: a transaction that was still
+# open then, or another worker's clock a little behind ours, loses nothing.
+_OVERLAP = timedelta(seconds=10)
 
 Member = tuple[str, str]  # (chat key, user id)
 
@@ -40,67 +40,43 @@ def _chat(address: Address) -> Address:
 
 
 class JoinTimes:
-    """This process's cache of members' join times (None: no join within the window stored)."""
+    """Every recent join, as this process knows it: loaded once, then kept up to date."""
 
-    def __init__(self, revalidate: timedelta) -> None:
-        self._revalidate = revalidate
-        self._known: OrderedDict[Member, datetime | None] = OrderedDict()
-        self._refreshed: OrderedDict[str, datetime] = OrderedDict()
+    def __init__(self, poll: timedelta = DEFAULT_POLL) -> None:
+        self._poll = poll
+        self._joined: OrderedDict[Member, datetime] = OrderedDict()
+        self._looked_at: datetime | None = None
 
     def noted(self, address: Address, user_id: str, joined_at: datetime) -> None:
-        """A join this process stored itself."""
+        """A join this process is storing itself."""
         self._remember((address.chat_key, user_id), joined_at)
+
+    async def catch_up(self, tx: Tx, now: datetime) -> None:
+        """Learn the joins stored since the last look (every stored join, the first time);
+        at most once per `poll`."""
+        last = self._looked_at
+        if last is not None and now - last < self._poll:
+            return
+        self._looked_at = now
+        since = None if last is None else last - _OVERLAP
+        for platform, chat_id, user_id, joined_at in await tx.moderation.joins_noted_since(since):
+            self._remember((f"{platform}:{chat_id}", user_id), joined_at)
 
     async def joined_at(
         self, tx: Tx, address: Address, user_id: str, now: datetime
     ) -> datetime | None:
-        """When the member joined the chat, if that is stored; a query only the first time."""
-        await self._refresh(tx, address, now)
-        member = (address.chat_key, user_id)
-        if member not in self._known:
-            await self._load(tx, [(address, user_id)])
-        return self._known.get(member)
+        """When the member last joined the chat, if that is recent enough to be stored."""
+        await self.catch_up(tx, now)
+        return self._joined.get((address.chat_key, user_id))
 
-    async def prefetch(self, tx: Tx, members: Iterable[tuple[Address, str]], now: datetime) -> None:
-        """Read the join times of a batch's senders this process does not know, in one query."""
-        unknown: dict[Member, tuple[Address, str]] = {}
-        for address, user_id in members:
-            await self._refresh(tx, address, now)
-            member = (address.chat_key, user_id)
-            if member not in self._known:
-                unknown[member] = (address, user_id)
-        if unknown:
-            await self._load(tx, list(unknown.values()))
-
-    async def _load(self, tx: Tx, members: list[tuple[Address, str]]) -> None:
-        found = await tx.moderation.join_times([(_chat(a), user) for a, user in members])
-        for address, user_id in members:
-            member = (address.chat_key, user_id)
-            self._remember(member, found.get(member))
-
-    async def _refresh(self, tx: Tx, address: Address, now: datetime) -> None:
-        """Every `revalidate`, learn the chat's joins that other workers stored meanwhile."""
-        key = address.chat_key
-        last = self._refreshed.get(key)
-        if last is None:  # the first look at this chat: members are read as they write
-            self._refreshed[key] = now
-            if len(self._refreshed) > _MAX_CHATS:
-                self._refreshed.popitem(last=False)
-            return
-        if now - last < self._revalidate:
-            return
-        self._refreshed[key] = now
-        self._refreshed.move_to_end(key)
-        for user_id, joined_at in await tx.moderation.joins_noted_since(
-            _chat(address), last - _OVERLAP
-        ):
-            self._remember((key, user_id), joined_at)
-
-    def _remember(self, member: Member, joined_at: datetime | None) -> None:
-        self._known[member] = joined_at
-        self._known.move_to_end(member)
-        if len(self._known) > _MAX_MEMBERS:
-            self._known.popitem(last=False)
+    def _remember(self, member: Member, joined_at: datetime) -> None:
+        known = self._joined.get(member)
+        if known is not None and known >= joined_at:
+            return  # an older join read again (the overlap) never hides a newer one
+        self._joined[member] = joined_at
+        self._joined.move_to_end(member)
+        if len(self._joined) > _MAX_MEMBERS:
+            self._joined.popitem(last=False)
 
 
 async def record_join(event: MemberJoined, ctx: Context, service: ModerationService) -> None:

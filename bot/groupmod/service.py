@@ -54,7 +54,7 @@ class ModerationService:
         self._compiler = compiler
         self._revalidate = revalidate
         self._chats: OrderedDict[str, ChatSetup] = OrderedDict()
-        self.joins = JoinTimes(revalidate)
+        self.joins = JoinTimes()
         self._default: CompiledPolicy | None = None
         self._judged: dict[str, Verdict | None] = {}
 

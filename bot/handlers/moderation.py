@@ -46,19 +46,11 @@ def _moderated(event: Message, ctx: Context) -> bool:
 
 
 async def prepare(events: Sequence[Event], ctx: Context) -> None:
-    """Before a batch is walked: read the join times of senders this process has not met
-    (one query), judge its group messages in order (pure, cached settings; a join earlier
-    in the batch counts), and read what acting on the rule-breakers needs in one query,
-    instead of one per rule-breaker."""
+    """Before a batch is walked: learn the joins other workers stored meanwhile, judge the
+    batch's group messages in order (pure, cached settings; a join earlier in the batch
+    counts), and read what acting on the rule-breakers needs in one query, instead of one
+    per rule-breaker."""
     service = service_of(ctx)
-    messages = [event for event in events if isinstance(event, Message) and _moderated(event, ctx)]
-    newcomer_rule_on = [
-        (event.address, event.sender.user_id)
-        for event in messages
-        if event.sender is not None
-        and (await service.setup(ctx.tx, event.address, ctx.now)).policy.newcomer_links.enabled
-    ]
-    await service.joins.prefetch(ctx.tx, newcomer_rule_on, ctx.now)
     suspects = []
     for event in events:
         if _moderated_join(event, ctx):

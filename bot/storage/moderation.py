@@ -574,41 +574,17 @@ class ModerationRepo:
         )
         await self._session.execute(statement)
 
-    async def join_times(
-        self, members: list[tuple[Address, str]]
-    ) -> dict[tuple[str, str], datetime]:
-        """When these (chat, user id) pairs joined, keyed by (chat key, user id), in one query;
-        members with no stored join are absent."""
-        by_chat: dict[tuple[str, str], set[str]] = {}
-        for address, user_id in members:
-            by_chat.setdefault((address.platform, address.chat_id), set()).add(user_id)
-        if not by_chat:
-            return {}
-        j = MemberJoin
-        rows = await self._session.execute(
-            select(j.platform, j.chat_id, j.user_id, j.joined_at).where(
-                or_(
-                    *[
-                        (j.platform == platform) & (j.chat_id == chat_id) & j.user_id.in_(users)
-                        for (platform, chat_id), users in by_chat.items()
-                    ]
-                )
-            )
-        )
-        return {(f"{row[0]}:{row[1]}", row[2]): row[3] for row in rows}
-
     async def joins_noted_since(
-        self, address: Address, since: datetime
-    ) -> list[tuple[str, datetime]]:
-        """(user id, joined at) of the chat's joins stored at or after `since` by any worker."""
-        rows = await self._session.execute(
-            select(MemberJoin.user_id, MemberJoin.joined_at).where(
-                MemberJoin.platform == address.platform,
-                MemberJoin.chat_id == address.chat_id,
-                MemberJoin.noted_at >= since,
-            )
-        )
-        return [(row[0], row[1]) for row in rows]
+        self, since: datetime | None
+    ) -> list[tuple[str, str, str, datetime]]:
+        """(platform, chat id, user id, joined at) of the joins any worker stored at or after
+        `since` (every stored join for None: the table holds only recent ones)."""
+        j = MemberJoin
+        query = select(j.platform, j.chat_id, j.user_id, j.joined_at)
+        if since is not None:
+            query = query.where(j.noted_at >= since)
+        rows = await self._session.execute(query)
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def prune_joins(self, address: Address, cutoff: datetime) -> datetime | None:
         """Forget the chat's joins at or before `cutoff`; the oldest join left, if any."""

@@ -26,7 +26,12 @@ def upgrade() -> None:
     sa.Column('noted_at', bot.storage.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('platform', 'chat_id', 'user_id', name=op.f('pk_moderation_member_joins'))
     )
+    with op.batch_alter_table('moderation_member_joins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_member_joins_noted_at'), ['noted_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('moderation_member_joins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_member_joins_noted_at'))
+
     op.drop_table('moderation_member_joins')

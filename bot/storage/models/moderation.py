@@ -131,7 +131,8 @@ class MemberJoin(Base):
     the same bot still knows who is new. Only joins within the chat's newcomer window
     matter, so a timer per chat prunes older rows (`bot.groupmod.joins`). `joined_at`
     is the platform's time of the join (what the rule compares with a message's time);
-    `noted_at` is the storing worker's clock, which other workers' caches poll by.
+    `noted_at` is the storing worker's clock, by which every worker asks for the joins
+    stored since it last looked.
     """
 
     __tablename__ = "moderation_member_joins"
@@ -140,4 +141,4 @@ class MemberJoin(Base):
     chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     joined_at: Mapped[datetime]
-    noted_at: Mapped[datetime]
+    noted_at: Mapped[datetime] = mapped_column(index=True)
