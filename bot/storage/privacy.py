@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
     ConversationState,
-    MemberJoin,
     OutboxItem,
     PersonRecord,
     StaffMessage,
@@ -94,9 +93,6 @@ class PrivacyRepo:
                 (ConversationState.person_key == person_key)
                 | ConversationState.chat_key.in_(chat_keys)
             )
-        )
-        await self._session.execute(  # when they joined groups (kept only for the newcomer rule)
-            delete(MemberJoin).where(MemberJoin.platform == platform, MemberJoin.user_id == user_id)
         )
         await self._session.execute(
             update(PersonRecord)

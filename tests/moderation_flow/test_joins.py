@@ -120,11 +120,3 @@ async def test_join_times_cost_no_query_per_message(group: Group) -> None:
         assert len([s for s in statements if "moderation_member_joins" in s]) == 1
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-
-
-async def test_forgetting_a_person_erases_their_join_times(group: Group) -> None:
-    await group.join("77")
-    await group.join("78")
-    async with group.bot.runtime.store.transaction() as tx:
-        await tx.privacy.erase_person("telegram", "77", group.clock.now())
-    assert await group.joins() == [(GROUP, "78")]
