@@ -46,7 +46,7 @@ async def check_message(event: Message, ctx: Context, service: ModerationService
 
 async def judge(event: Message, ctx: Context, service: ModerationService) -> Verdict | None:
     """Record the message in the sender's activity and evaluate it: no database unless the
-    chat's settings are not cached."""
+    chat's settings are not cached, or it is time to look for other workers' new joins."""
     sender = event.sender
     assert sender is not None
     setup = await service.setup(ctx.tx, event.address, ctx.now)
@@ -58,7 +58,11 @@ async def judge(event: Message, ctx: Context, service: ModerationService) -> Ver
         recent = await service.recorder.record(
             event.address.chat_key, sender.key, event.at, fingerprint
         )
-    joined = service.joined_at(event.address, sender.user_id)
+    joined = (
+        await service.joins.joined_at(ctx.tx, event.address, sender.user_id, ctx.now)
+        if policy.newcomer_links.enabled
+        else None
+    )
     return evaluate(event, RuleContext(setup.compiled, event.at, recent, joined))
 
 

@@ -30,7 +30,6 @@ def _chat(address: Address) -> Address:
 
 async def on_join(event: MemberJoined, ctx: Context, service: ModerationService) -> Outcome | None:
     member = event.member
-    service.joined(event.address, member.user_id, event.at)
     if member.is_bot:
         return None
     setup = await service.setup(ctx.tx, _chat(event.address), ctx.now)

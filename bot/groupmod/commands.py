@@ -15,8 +15,13 @@ from datetime import timedelta
 
 from bot.actions import Action, Delete, Send
 from bot.events import Address, Command, Person, Right
-from bot.groupmod import appeals
+from bot.groupmod import appeals, blocklist
 from bot.groupmod.acts import Sanction, lacks, lift, missing_right_text, punish
+from bot.groupmod.command_kit import chat_of as _chat
+from bot.groupmod.command_kit import language_of as _lang
+from bot.groupmod.command_kit import reply, service_of
+from bot.groupmod.command_kit import save_policy as _save
+from bot.groupmod.command_kit import setup_of as _setup
 from bot.groupmod.notices import (
     case_text,
     duration_text,
@@ -27,40 +32,17 @@ from bot.groupmod.notices import (
     privately_reachable,
     staff_language,
 )
-from bot.groupmod.service import ChatSetup, ModerationService
+from bot.groupmod.service import ChatSetup
 from bot.handlers.context import Context, Outcome
 from bot.handlers.registry import CommandBody, CommandSpec, Scope
 from bot.moderation.durations import DURATION_EXAMPLES, DurationError, parse_duration
 from bot.moderation.limits import limits_for
-from bot.moderation.policy import ModerationPolicy, to_dict
+from bot.moderation.policy import ModerationPolicy
 from bot.moderation.settings import SettingError, apply_setting, apply_setting_text, describe
 from bot.roles import Role
 
 MAX_PURGE = 100
 MAX_RULES = 3500
-
-
-def service_of(ctx: Context) -> ModerationService:
-    service = ctx.extras.get("moderation")
-    if service is None:  # a Core built by hand without extras: give it its own, once
-        service = ctx.extras["moderation"] = ModerationService()
-    return service
-
-
-def _chat(address: Address) -> Address:
-    return Address(address.platform, address.chat_id)
-
-
-def reply(command: Command, text: str, label: str, *more: Action) -> Outcome:
-    return Outcome.done(label, Send(address=command.address, text=text), *more)
-
-
-async def _lang(command: Command, ctx: Context) -> str:
-    return await ctx.language_of(command.sender)
-
-
-async def _setup(command: Command, ctx: Context) -> ChatSetup:
-    return await service_of(ctx).setup(ctx.tx, _chat(command.address), ctx.now)
 
 
 # ---- whom a command is about ----------------------------------------------------------------
@@ -188,6 +170,7 @@ async def _announce(
     lines += sanction.notes + (escalation.notes if escalation else [])
     if sanction.kind in ("warn", "mute", "ban", "kick"):
         lines.append(ctx.t("moderation.explain_appeal", lang, case=case.number))
+    lines += _dry_run_note(command, ctx, setup, lang)
     actions: list[Action] = [Send(address=command.address, text="\n".join(lines))]
     actions += sanction.all_actions
     if sanction.kind in ("ban", "kick") and await privately_reachable(ctx, target):
@@ -205,6 +188,14 @@ async def _announce(
     cases = [case] + ([escalation.case] if escalation and escalation.case else [])
     actions += log_posts(ctx, setup, command.address, cases, [], command.chat_title)
     return Outcome.done(f"moderation:{sanction.kind}", *actions)
+
+
+def _dry_run_note(command: Command, ctx: Context, setup: ChatSetup, lang: str) -> list[str]:
+    """In dry-run mode, why this act happened anyway: dry run is for the automatic rules
+    (as in Zeppelin and Rose); a moderator's explicit command always acts."""
+    if not setup.policy.dry_run:
+        return []
+    return [ctx.t("moderation.dry_run_command_acted", lang, command=command.name)]
 
 
 def _done_line(ctx: Context, lang: str, sanction: Sanction, target: Person, reason: str) -> str:
@@ -278,6 +269,7 @@ def _lift_command(kind: str) -> Body:
         text = ctx.t(
             f"moderation.done_{kind}", lang, user=target.mention, case=sanction.case.number
         )
+        text = "\n".join([text, *_dry_run_note(command, ctx, setup, lang)])
         posts = log_posts(ctx, setup, command.address, [sanction.case], [], command.chat_title)
         return reply(command, text, f"moderation:{kind}", *sanction.actions, *posts)
 
@@ -361,9 +353,12 @@ async def purge(command: Command, ctx: Context) -> Outcome:
     deletes = [
         Delete(address=chat, message_id=str(number)) for number in range(top, bottom - 1, -1)
     ]
-    note = Send(
-        address=chat, text=ctx.t("moderation.purged", lang, count=len(deletes) - 1), delete_after=10
-    )
+    setup = await _setup(command, ctx)
+    text = "\n".join(
+        [ctx.t("moderation.purged", lang, count=len(deletes) - 1),
+         *_dry_run_note(command, ctx, setup, lang)]
+    )  # fmt: skip
+    note = Send(address=chat, text=text, delete_after=10)
     return Outcome.done("moderation:purge", *deletes, note)
 
 
@@ -399,13 +394,6 @@ async def report(command: Command, ctx: Context) -> Outcome:
 # ---- rules, filters, settings, log channel --------------------------------------------------
 
 
-async def _save(command: Command, ctx: Context, policy: ModerationPolicy) -> None:
-    assert command.sender is not None
-    chat = _chat(command.address)
-    await ctx.tx.moderation.save_settings(chat, ctx.now, command.sender.key, policy=to_dict(policy))
-    service_of(ctx).forget(chat)
-
-
 async def rules(command: Command, ctx: Context) -> Outcome:
     lang = await _lang(command, ctx)
     setup = await _setup(command, ctx)
@@ -438,52 +426,11 @@ async def setrules(command: Command, ctx: Context) -> Outcome:
     return reply(command, ctx.t("moderation.rules_saved", lang), "moderation:setrules")
 
 
-_FILTER_KEYS = {
-    "add": "words.add",
-    "remove": "words.remove",
-    "allow": "words.allow",
-    "unallow": "words.unallow",
-    "tambah": "words.add",
-    "hapus": "words.remove",
-    "izinkan": "words.allow",
-}
-
-
-async def filter_words(command: Command, ctx: Context) -> Outcome:
-    lang = await _lang(command, ctx)
-    setup = await _setup(command, ctx)
-    words = setup.policy.words
-    verb = command.args[0].lower() if command.args else "list"
-    if verb in ("list", "daftar"):
-        text = ctx.t(
-            "moderation.filter_list",
-            lang,
-            added=", ".join(words.add) or "-",
-            removed=", ".join(words.remove) or "-",
-            allowed=", ".join(words.allow) or "-",
-            categories=", ".join(sorted(words.categories)) or "-",
-        )
-        return reply(command, text, "moderation:filter_list")
-    key = _FILTER_KEYS.get(verb)
-    if key is None or len(command.args) < 2:
-        return reply(command, ctx.t("moderation.filter_usage", lang), "moderation:filter_usage")
-    try:
-        policy = apply_setting(setup.policy, key, " ".join(command.args[1:]))
-    except SettingError as error:
-        return reply(command, error.text(lang), "moderation:filter_error")
-    await _save(command, ctx, policy)
-    return reply(
-        command,
-        ctx.t(f"moderation.filter_{key.split('.')[1]}", lang, words=" ".join(command.args[1:])),
-        "moderation:filter",
-    )
-
-
 async def settings(command: Command, ctx: Context) -> Outcome:
     lang = await _lang(command, ctx)
     setup = await _setup(command, ctx)
     if not command.args:
-        return reply(command, describe(setup.policy, lang), "moderation:settings")
+        return reply(command, _overview(ctx, setup.policy, lang), "moderation:settings")
     try:
         policy = apply_setting_text(setup.policy, command.arg_text)
     except SettingError as error:
@@ -491,21 +438,57 @@ async def settings(command: Command, ctx: Context) -> Outcome:
     await _save(command, ctx, policy)
     return reply(
         command,
-        ctx.t("moderation.settings_saved", lang) + "\n\n" + describe(policy, lang),
+        ctx.t("moderation.settings_saved", lang) + "\n\n" + _overview(ctx, policy, lang),
         "moderation:settings_changed",
     )
 
 
+def _overview(ctx: Context, policy: ModerationPolicy, lang: str) -> str:
+    """Every setting, and, in dry-run mode, what dry run does and does not cover."""
+    text = describe(policy, lang)
+    if policy.dry_run:
+        text += "\n\n" + ctx.t("moderation.dry_run_scope", lang)
+    return text
+
+
 async def logchat(command: Command, ctx: Context) -> Outcome:
     lang = await _lang(command, ctx)
-    setup = await _setup(command, ctx)
     if not command.args:
-        current = setup.policy.log_chat or ctx.t("moderation.none", lang)
-        return reply(
-            command, ctx.t("moderation.logchat_show", lang, chat=current), "moderation:logchat"
-        )
+        return await _show_log_chat(command, ctx, lang, "moderation.logchat_show")
+    return await _set_log_chat(command, ctx, lang, command.args[0])
+
+
+async def setlog(command: Command, ctx: Context) -> Outcome:
+    """Rose's /setlog. Rose links a channel by a /setlog forwarded from it; our platforms give
+    a forwarded message's origin to no bot alike, so the log chat is named: its id, or on
+    Discord a channel mention (`/setlog #mod-log`)."""
+    lang = await _lang(command, ctx)
+    if not command.args:
+        return await _show_log_chat(command, ctx, lang, "moderation.setlog_usage")
+    return await _set_log_chat(command, ctx, lang, _channel_mention_to_id(command.args[0]))
+
+
+async def unsetlog(command: Command, ctx: Context) -> Outcome:
+    return await _set_log_chat(command, ctx, await _lang(command, ctx), "off")
+
+
+def _channel_mention_to_id(text: str) -> str:
+    """`<#880001>` (a Discord channel mention) → `880001`; anything else unchanged."""
+    if text.startswith("<#") and text.endswith(">") and text[2:-1].isdigit():
+        return text[2:-1]
+    return text
+
+
+async def _show_log_chat(command: Command, ctx: Context, lang: str, key: str) -> Outcome:
+    setup = await _setup(command, ctx)
+    current = setup.policy.log_chat or ctx.t("moderation.none", lang)
+    return reply(command, ctx.t(key, lang, chat=current), "moderation:logchat")
+
+
+async def _set_log_chat(command: Command, ctx: Context, lang: str, value: str) -> Outcome:
+    setup = await _setup(command, ctx)
     try:
-        policy = apply_setting(setup.policy, "log", command.args[0])
+        policy = apply_setting(setup.policy, "log", value)
     except SettingError as error:
         return reply(command, error.text(lang), "moderation:logchat_error")
     await _save(command, ctx, policy)
@@ -611,26 +594,39 @@ def _moderators(
     )
 
 
-def _about_someone(name: str, body: Body, rights: frozenset[Right], usage: str) -> CommandSpec:
+def _about_someone(
+    name: str, body: Body, rights: frozenset[Right], usage: str, aliases: tuple[str, ...] = ()
+) -> CommandSpec:
     """A moderator command aimed at one member, who is found first (`moderation.usage_<name>` if not)."""
-    return _moderators(name, about_someone(f"moderation.usage_{name}", body), rights, usage)
+    return _moderators(
+        name, about_someone(f"moderation.usage_{name}", body), rights, usage, aliases=aliases
+    )
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
     _about_someone("warn", _sanction_command("warn"), RESTRICT, "@user [reason]"),
-    _about_someone("unwarn", _unwarn, RESTRICT, "@user"),
+    _about_someone("unwarn", _unwarn, RESTRICT, "@user", aliases=("rmwarn",)),
     CommandSpec("warns", warns, "moderation.help_warns", scope=Scope.GROUP, usage="[@user]"),
     _about_someone("mute", _sanction_command("mute", needs_duration=True), RESTRICT, "@user DURATION [reason]"),
+    _about_someone("tmute", _sanction_command("mute", needs_duration=True), RESTRICT, "@user DURATION [reason]"),
     _about_someone("unmute", _lift_command("unmute"), RESTRICT, "@user"),
     _about_someone("kick", _sanction_command("kick"), BAN, "@user [reason]"),
     _about_someone("ban", _sanction_command("ban", takes_duration=True), BAN, "@user [DURATION] [reason]"),
+    _about_someone("tban", _sanction_command("ban", needs_duration=True), BAN, "@user DURATION [reason]"),
     _about_someone("unban", _lift_command("unban"), BAN, "@user|ID"),
     _moderators("purge", purge, DELETE, "N"),
     CommandSpec("rules", rules, "moderation.help_rules", scope=Scope.GROUP),
     _moderators("setrules", setrules, MANAGE, "TEXT|off"),
-    _moderators("filter", filter_words, MANAGE, "add|remove|allow|unallow|list WORDS"),
+    _moderators("blocklist", blocklist.blocklist, MANAGE, "[add|remove|allow|unallow WORDS]"),
+    _moderators("addblocklist", blocklist.add_blocklist, MANAGE, 'WORD|"PHRASE"|(W1, W2) [reason]'),
+    _moderators("rmblocklist", blocklist.remove_blocklist, MANAGE, "WORD|(W1, W2)"),
+    _moderators("unblocklistall", blocklist.clear_blocklist, MANAGE),
+    _moderators("blocklistmode", blocklist.blocklist_mode, MANAGE, "[nothing|warn|mute|tmute 3h|kick|ban|tban 7d]"),
+    _moderators("filter", blocklist.filter_words, MANAGE, "add|remove|allow|unallow|list WORDS"),
     _moderators("settings", settings, MANAGE, "[NAME VALUE]", aliases=("modsettings",)),
-    _moderators("logchat", logchat, MANAGE, "CHAT_ID|off"),
+    _moderators("logchat", logchat, MANAGE, "CHAT_ID|off", aliases=("logchannel",)),
+    _moderators("setlog", setlog, MANAGE, "CHAT_ID|#channel"),
+    _moderators("unsetlog", unsetlog, MANAGE),
     _moderators("case", case, RESTRICT, "N"),
     _moderators("modlog", _history_run(), RESTRICT, "@user", aliases=("cases",)),
     CommandSpec("report", report, "moderation.help_report", scope=Scope.GROUP),

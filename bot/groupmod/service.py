@@ -1,4 +1,5 @@
-"""What moderation keeps per process: compiled policies per chat, flood counters, recent joins.
+"""What moderation keeps per process: compiled policies per chat, flood counters, and a
+cache of members' join times (stored in the database, see `joins`).
 
 Compiling a policy builds a word filter, so it is done once per chat and settings
 version, not per message. A cached chat is trusted for `revalidate` (by the injected
@@ -16,6 +17,7 @@ from typing import Literal
 
 from bot.events import Address
 from bot.groupmod.activity import AsyncActivityRecorder, LocalActivity
+from bot.groupmod.joins import JoinTimes
 from bot.moderation.evaluate import Verdict
 from bot.moderation.policy import ModerationPolicy, from_dict
 from bot.moderation.rules import CompiledPolicy, PolicyCompiler
@@ -23,7 +25,6 @@ from bot.storage import Tx
 
 DEFAULT_REVALIDATE = timedelta(seconds=30)
 _MAX_CHATS = 50_000
-_MAX_JOINS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class ModerationService:
         self._compiler = compiler
         self._revalidate = revalidate
         self._chats: OrderedDict[str, ChatSetup] = OrderedDict()
-        self._joins: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        self.joins = JoinTimes()
         self._default: CompiledPolicy | None = None
         self._judged: dict[str, Verdict | None] = {}
 
@@ -108,14 +109,3 @@ class ModerationService:
     def take_verdict(self, update_id: str) -> Verdict | Literal[False] | None:
         """The verdict reached ahead for this update (once), or False when there is none."""
         return self._judged.pop(update_id, False) if self._judged else False
-
-    def joined(self, address: Address, user_id: str, at: datetime) -> None:
-        key = (address.chat_key, user_id)
-        self._joins[key] = at
-        self._joins.move_to_end(key)
-        if len(self._joins) > _MAX_JOINS:
-            self._joins.popitem(last=False)
-
-    def joined_at(self, address: Address, user_id: str) -> datetime | None:
-        """When the member joined, if this process saw it (the newcomer-links rule's input)."""
-        return self._joins.get((address.chat_key, user_id)) if self._joins else None

@@ -23,11 +23,11 @@ from bot.events import (
     Message,
     TimerFired,
 )
-from bot.groupmod import captcha
+from bot.groupmod import captcha, joins
 from bot.groupmod.acts import BAN_END, MUTE_END, mute_expires_on_its_own
 from bot.groupmod.auto import check_message, judge
+from bot.groupmod.command_kit import service_of
 from bot.groupmod.commands import COMMANDS as MODERATION_COMMANDS
-from bot.groupmod.commands import service_of
 from bot.groupmod.notices import NOTICE_REF, on_private_notice_failed
 from bot.handlers.context import Context, Outcome
 from bot.handlers.registry import CommandSpec
@@ -46,17 +46,30 @@ def _moderated(event: Message, ctx: Context) -> bool:
 
 
 async def prepare(events: Sequence[Event], ctx: Context) -> None:
-    """Before a batch is walked: judge its group messages (pure, cached settings) and read
-    what acting on the rule-breakers needs in one query, instead of one per rule-breaker."""
+    """Before a batch is walked: learn the joins other workers stored meanwhile, judge the
+    batch's group messages in order (pure, cached settings; a join earlier in the batch
+    counts), and read what acting on the rule-breakers needs in one query, instead of one
+    per rule-breaker."""
     service = service_of(ctx)
     suspects = []
     for event in events:
+        if _moderated_join(event, ctx):
+            assert isinstance(event, MemberJoined)
+            service.joins.noted(event.address, event.member.user_id, event.at)  # stored in the walk
         if isinstance(event, Message) and _moderated(event, ctx):
             verdict = await judge(event, ctx, service)
             service.remember_verdict(event.update_id, verdict)
             if verdict is not None and event.sender is not None:
                 suspects.append((event.address, event.sender.key))
     await ctx.tx.moderation.prefetch_violators(suspects, ctx.now)
+
+
+def _moderated_join(event: Event, ctx: Context) -> bool:
+    return (
+        isinstance(event, MemberJoined)
+        and event.chat_kind is ChatKind.GROUP
+        and ctx.settings.moderation.enabled
+    )
 
 
 async def handle(event: Event, ctx: Context) -> Outcome | None:
@@ -71,9 +84,11 @@ async def handle(event: Event, ctx: Context) -> Outcome | None:
             return await captcha.on_press(event, ctx)
         return None
     if isinstance(event, MemberJoined):
-        if event.chat_kind is not ChatKind.GROUP or not ctx.settings.moderation.enabled:
+        if not _moderated_join(event, ctx):
             return None
-        return await captcha.on_join(event, ctx, service_of(ctx))
+        service = service_of(ctx)
+        await joins.record_join(event, ctx, service)
+        return await captcha.on_join(event, ctx, service) or Outcome.go_on("moderation:join_noted")
     if isinstance(event, Delivered) and event.ref.startswith(captcha.PROMPT_REF):
         return await captcha.on_prompt_delivered(event, ctx)
     if isinstance(event, DeliveryFailed) and (event.ref or "").startswith(NOTICE_REF):
@@ -93,4 +108,6 @@ async def _timer(event: TimerFired, ctx: Context) -> Outcome | None:
         return Outcome.done("moderation:mute_ended", Unrestrict(address=chat, user_id=user_id))
     if kind == captcha.CAPTCHA_TIMEOUT:
         return await captcha.on_timeout(event, ctx, service_of(ctx))
+    if kind == joins.PRUNE_JOINS:
+        return await joins.prune(event, ctx, service_of(ctx))
     return None

@@ -1,4 +1,5 @@
-"""Moderation storage: a chat's settings, its case log, warnings, appeals and pending captchas.
+"""Moderation storage: a chat's settings, its case log, warnings, appeals, pending captchas
+and members' join times.
 
 A case's number is the chat's highest plus one, computed inside its INSERT; a unique
 key on (platform, chat, number) guarantees two workers never store the same number.
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, literal, or_, select, union_all, update
+from sqlalchemy import Table, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Address
@@ -20,6 +21,7 @@ from bot.storage.db import BufferedSession
 from bot.storage.models import (
     ChatModeration,
     ConversationState,
+    MemberJoin,
     ModerationAppeal,
     ModerationCase,
     ModerationWarning,
@@ -551,6 +553,47 @@ class ModerationRepo:
     async def remove_captcha(self, captcha: PendingCaptcha) -> None:
         await self._session.delete(captcha)
         await self._session.flush()
+
+    # ---- join times ------------------------------------------------------------------------
+
+    async def note_join(
+        self, address: Address, user_id: str, joined_at: datetime, now: datetime
+    ) -> None:
+        """Store when `user_id` joined the chat (a rejoin replaces the earlier time)."""
+        values = {
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "user_id": user_id,
+            "joined_at": joined_at,
+            "noted_at": now,
+        }
+        statement = dialect_insert(self._session, MemberJoin).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "chat_id", "user_id"],
+            set_={"joined_at": joined_at, "noted_at": now},
+        )
+        await self._session.execute(statement)
+
+    async def joins_noted_since(
+        self, since: datetime | None
+    ) -> list[tuple[str, str, str, datetime]]:
+        """(platform, chat id, user id, joined at) of the joins any worker stored at or after
+        `since` (every stored join for None: the table holds only recent ones)."""
+        j = MemberJoin
+        query = select(j.platform, j.chat_id, j.user_id, j.joined_at)
+        if since is not None:
+            query = query.where(j.noted_at >= since)
+        rows = await self._session.execute(query)
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+    async def prune_joins(self, address: Address, cutoff: datetime) -> datetime | None:
+        """Forget the chat's joins at or before `cutoff`; the oldest join left, if any."""
+        where = (MemberJoin.platform == address.platform, MemberJoin.chat_id == address.chat_id)
+        await self._session.execute(delete(MemberJoin).where(*where, MemberJoin.joined_at <= cutoff))
+        oldest: datetime | None = (
+            await self._session.execute(select(func.min(MemberJoin.joined_at)).where(*where))
+        ).scalar_one_or_none()
+        return oldest
 
 
 def _seconds(value: Any) -> int:

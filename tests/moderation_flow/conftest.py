@@ -32,7 +32,7 @@ from bot.events import (
 )
 from bot.roles import Role
 from bot.storage.migrate import upgrade
-from bot.storage.models import ModerationAppeal, ModerationCase, ModerationWarning
+from bot.storage.models import MemberJoin, ModerationAppeal, ModerationCase, ModerationWarning
 from tests.conftest import make_settings
 from tests.support.harness import Harness, Reply
 
@@ -214,6 +214,12 @@ class Group:
     async def warnings(self) -> list[ModerationWarning]:
         async with self.bot.runtime.store.transaction() as tx:
             return list((await tx.session.execute(select(ModerationWarning))).scalars())
+
+    async def joins(self) -> list[tuple[str, str]]:
+        """The stored join times, as (chat id, user id)."""
+        async with self.bot.runtime.store.transaction() as tx:
+            rows = await tx.session.execute(select(MemberJoin.chat_id, MemberJoin.user_id))
+            return sorted((row[0], row[1]) for row in rows)
 
     async def appeals(self) -> list[ModerationAppeal]:
         async with self.bot.runtime.store.transaction() as tx:

@@ -134,15 +134,18 @@ async def test_rules_and_setrules(group: Group) -> None:
     )
 
 
-async def test_filter_add_list_and_allow(group: Group) -> None:
+async def test_filter_still_works_and_points_to_blocklist(group: Group) -> None:
     assert (await group.say("beli di tokosebelah")).actions == []
-    assert "Added to the word filter" in (await group.admin("filter", "add", "tokosebelah")).text
+    added = await group.admin("filter", "add", "tokosebelah")
+    assert "Added to the blocklist: tokosebelah" in added.text
+    assert "/blocklist is the name" in added.text and "does not make automatic replies" in added.text
     assert of(await group.say("beli di tokosebelah"), Delete)
     listed = await group.admin("filter", "list")
-    assert "tokosebelah" in listed.text
+    assert "tokosebelah" in listed.text and "/blocklist is the name" in listed.text
     await group.admin("filter", "allow", "anjing")
     assert (await group.say("anjing")).actions == []
-    assert "/filter add" in (await group.admin("filter", "frobnicate", "x")).text
+    usage = (await group.admin("filter", "frobnicate", "x")).text
+    assert "/addblocklist WORD" in usage and "/blocklist is the name" in usage
 
 
 async def test_settings_show_change_and_explain_errors(group: Group) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -49,3 +50,25 @@ async def test_moderation_on_postgres(caplog: pytest.LogCaptureFixture) -> None:
             group.clock.advance(timedelta(days=1))
         finally:
             await group.bot.close()
+
+
+async def test_two_workers_on_postgres_share_join_times() -> None:
+    async with fresh_postgres_database() as url:
+        await upgrade(url)
+        here, there = await open_group(url), await open_group(url)
+        there._ids = itertools.count(5000)  # update ids of the two workers must not collide
+        try:
+            await here.join("77")
+            there.clock.advance(timedelta(minutes=3))
+            spam = "daftar di https://promo-murah.example sekarang"
+            (delete,) = of(await there.say(spam, user="77"), Delete)
+            assert delete.address.chat_id == GROUP
+            assert [c.rule for c in await there.cases()] == ["newcomer_links"]
+            assert (await there.say(spam, user="42")).actions == []  # not a newcomer
+            await here.advance(minutes=61)  # the prune timer fires (on either worker)
+            assert await here.joins() == []
+            there.clock.advance(timedelta(minutes=61))
+            assert (await there.say(spam, user="77")).actions == []  # no longer new
+        finally:
+            await here.bot.close()
+            await there.bot.close()

@@ -12,6 +12,7 @@ from bot.storage.models.handoff import (
 )
 from bot.storage.models.moderation import (
     ChatModeration,
+    MemberJoin,
     ModerationAppeal,
     ModerationCase,
     ModerationWarning,
@@ -27,6 +28,7 @@ __all__ = [
     "ChatModeration",
     "ConversationState",
     "DeliveryStatusRecord",
+    "MemberJoin",
     "ModerationAppeal",
     "ModerationCase",
     "ModerationWarning",

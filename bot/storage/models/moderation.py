@@ -122,3 +122,23 @@ class PendingCaptcha(Base):
     prompt_message_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime]
+
+
+class MemberJoin(Base):
+    """When a member last joined a chat: the newcomer-links rule's input, shared by workers.
+
+    In the database, not in a process's memory, so a restart or another worker behind
+    the same bot still knows who is new. Only joins within the chat's newcomer window
+    matter, so a timer per chat prunes older rows (`bot.groupmod.joins`). `joined_at`
+    is the platform's time of the join (what the rule compares with a message's time);
+    `noted_at` is the storing worker's clock, by which every worker asks for the joins
+    stored since it last looked.
+    """
+
+    __tablename__ = "moderation_member_joins"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    joined_at: Mapped[datetime]
+    noted_at: Mapped[datetime] = mapped_column(index=True)
