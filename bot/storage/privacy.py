@@ -36,6 +36,8 @@ table, column by column:
   carries the sender's number in base64), so a redelivered webhook is still skipped
   after the erasure and nothing there names anyone. `shared_state`, `chats` (groups
   only) and `moderation_captchas` (minutes long) hold nothing of a customer.
+- `moderation_member_joins`: when they joined a group (for the newcomer-links rule):
+  deleted; the sweeper prunes them after the newcomer window anyway.
 - The erasure writes no new row naming the person: the only record kept is an
   anonymous count in `shared_state`.
 
@@ -61,6 +63,7 @@ from bot.storage.models import (
     ChatModeration,
     ConversationState,
     DeliveryStatusRecord,
+    MemberJoin,
     ModerationAppeal,
     ModerationCase,
     OutboxItem,
@@ -372,6 +375,9 @@ class PrivacyRepo:
             delete(StaffRole).where(StaffRole.platform == platform, StaffRole.user_id == user_id)
         )
         await self._session.execute(delete(AgentStatusChange).where(AgentStatusChange.person_key == found.person_key))
+        await self._session.execute(
+            delete(MemberJoin).where(MemberJoin.platform == platform, MemberJoin.user_id == user_id)
+        )
         key = found.person_key
         for column in (
             StaffRole.granted_by,

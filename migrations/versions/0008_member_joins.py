@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.models.base
 
 revision: str = '0008_member_joins'
-down_revision: str | None = '0005_moderation'
+down_revision: str | None = '0007_handoff'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
