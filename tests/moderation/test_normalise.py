@@ -34,7 +34,7 @@ SAMPLES = [
 
 
 def _random_text(rng: random.Random) -> str:
-    alphabet = "aaaeiioun jkstgl 0134579 .-_*'`@$!|?,/ " + "🙏🔥❤️👍🏽✨"
+    alphabet = "aaaeiioun jkstgl AJX 01345679 .-_*'`@$!|?,/~+# " + "🙏🔥❤️👍🏽✨★•"
     return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
 
 
