@@ -1,0 +1,317 @@
+"""Context rules: whether a listed word, where it stands, is abuse.
+
+Many words on a list have an innocent sense: `anjing` is a dog, `babi` is pork, `tai lalat`
+a mole, `Aseng` a name, `Dildo` a town in Newfoundland. A list of words alone either
+misses abuse or deletes innocent chat. So every hit gets a *score*: its term's weight
+(`terms.WordEntry.weight`, 1 for a word that is abuse on its own, 0.5 for one that needs
+context) plus the evidence around it, and it counts when the score reaches `THRESHOLD`.
+
+Evidence that it is abuse (each `+0.5`):
+
+* **addressed**: aimed at a person: `dasar X`, `lo X`, `kamu itu X`, `muka lo kayak X`,
+  `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`);
+* **another term** in the same message that counts or needs context (`anjir babi lu`);
+* **repeated**: the same term again elsewhere in the message;
+* **disguised**: written with digits, symbols, look-alike letters, separators or a letter
+  stretched three times or more (`b4bi`, `b.a.b.i`, `babiii`): nobody disguises a pet;
+* **shouted**: in capitals, in a message mostly in capitals.
+
+Evidence that it is not (each `-1`):
+
+* **an innocent sense**: a cue word of one of the term's senses (`unless animal`) within
+  `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`); for the senses
+  `name` and `place` also the word written with a capital in mid-sentence (`Pak Tai`,
+  `near Dildo`);
+* **mentioned, not used**: in quotes, or right after `kata`/`istilah`/`the word`
+  (`kata "anjing" itu kasar`).
+
+The cue words are data, in `wordlists/context.txt` (see `parse_context` for the format).
+Everything here is pure and works on the normalised words around a hit, so it costs
+nothing for the messages with no listed word at all, which are nearly all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+from bot.moderation.terms import WordEntry, WordListError
+
+THRESHOLD = 1.0
+ADDRESSED = 0.5
+ANOTHER_TERM = 0.5
+REPEATED = 0.5
+DISGUISED = 0.5
+SHOUTED = 0.5
+INNOCENT_SENSE = -1.0
+MENTIONED = -1.0
+WINDOW = 3
+"""How many words either side of a hit are searched for cue words."""
+PROPER_NOUN_SENSES = frozenset({"name", "place"})
+"""Senses for which a capitalised word in mid-sentence is itself a cue."""
+ADDRESSING_SUFFIXES: tuple[str, ...] = ("mu", "lu", "lo")
+"""Suffixes of `term+` forms that aim the word at the reader (`babimu`, `anjinglu`)."""
+_MAX_FILLERS = 2
+_QUOTES = "\"'`‘’“”«»„‚‹›"
+_SENTENCE_END = ".!?\n"
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class CueWords:
+    """Cue words: exact words, prefixes (`pelihara*`), and words that count only right
+    before the term (`pak>`) or right after it (`<saya`)."""
+
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    right_before: frozenset[str] = frozenset()
+    right_after: frozenset[str] = frozenset()
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and (word in self.exact or word.startswith(self.prefixes))
+
+    def near(self, before: Sequence[str], after: Sequence[str]) -> str | None:
+        """The first cue among the words around a hit, or None."""
+        if before and before[-1] in self.right_before:
+            return before[-1]
+        if after and after[0] in self.right_after:
+            return after[0]
+        for word in (*reversed(before), *after):
+            if word in self:
+                return word
+        return None
+
+    @classmethod
+    def parse(cls, items: Iterable[str]) -> CueWords:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        before: set[str] = set()
+        after: set[str] = set()
+        for item in items:
+            if item.endswith(">") and len(item) > 1:
+                before.add(item[:-1])
+            elif item.startswith("<") and len(item) > 1:
+                after.add(item[1:])
+            elif item.endswith("*") and len(item) > 2:
+                prefixes.append(item[:-1])
+            else:
+                exact.add(item)
+        return cls(frozenset(exact), tuple(prefixes), frozenset(before), frozenset(after))
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRules:
+    """The cue words of every rule above, by section of `context.txt`."""
+
+    addressed_before: CueWords = CueWords()
+    addressed_after: CueWords = CueWords()
+    fillers: frozenset[str] = frozenset()
+    mention: CueWords = CueWords()
+    senses: Mapping[str, CueWords] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """A hit as the normalised text shows it: its words and up to `WINDOW` words either
+    side within the same reading (nearest last in `before`), and where it is in the
+    original text."""
+
+    words: tuple[str, ...]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    span: tuple[int, int]
+
+
+@dataclass(slots=True)
+class MessageFacts:
+    """Facts about the whole message, worked out once and only if a hit needs them."""
+
+    text: str
+    _shouting: bool | None = None
+    _title_case: bool | None = None
+
+    @property
+    def shouting(self) -> bool:
+        if self._shouting is None:
+            upper = sum(map(str.isupper, self.text))
+            letters = upper + sum(map(str.islower, self.text))
+            self._shouting = letters >= 8 and upper >= 0.8 * letters
+        return self._shouting
+
+    @property
+    def title_case(self) -> bool:
+        """Most words capitalised (`Dasar Anjing Kau`): capitals then say nothing."""
+        if self._title_case is None:
+            words = [word for word in self.text.split() if word[:1].isalpha()]
+            capitalised = sum(1 for word in words if word[0].isupper())
+            self._title_case = len(words) >= 2 and capitalised >= 0.6 * len(words)
+        return self._title_case
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A hit's score before evidence from the other hits, and the reasons."""
+
+    score: float
+    reasons: tuple[str, ...]
+
+
+def judge(
+    entry: WordEntry, around: Surroundings, rules: ContextRules, facts: MessageFacts
+) -> Judgement:
+    """Weight plus the evidence found around one hit (not yet `with_others`)."""
+    score = entry.weight
+    reasons: list[str] = []
+    if _addressed(entry, around, rules):
+        score += ADDRESSED
+        reasons.append("addressed")
+    fragment = facts.text[around.span[0] : around.span[1]]
+    if _disguised(fragment):
+        score += DISGUISED
+        reasons.append("disguised")
+    if facts.shouting and fragment.isupper():
+        score += SHOUTED
+        reasons.append("shouted")
+    for sense in entry.senses:
+        cue = _sense_cue(sense, around, rules, facts, fragment)
+        if cue is not None:
+            score += INNOCENT_SENSE
+            reasons.append(f"{sense}:{cue}")
+            break
+    if _mentioned(around, rules, facts.text):
+        score += MENTIONED
+        reasons.append("mentioned")
+    return Judgement(score, tuple(reasons))
+
+
+def with_others(
+    terms: Sequence[str], spans: Sequence[tuple[int, int]], judgements: Sequence[Judgement]
+) -> Iterator[Judgement]:
+    """Each hit's judgement with the evidence of the other hits of the same message: another
+    listed term that is not explained away, or the same term again."""
+    live = [judgement.score > _EPSILON for judgement in judgements]
+    for index, judgement in enumerate(judgements):
+        another = repeated = False
+        for other in range(len(judgements)):
+            if other == index or not live[other] or _overlap(spans[index], spans[other]):
+                continue
+            if terms[other] == terms[index]:
+                repeated = True
+            else:
+                another = True
+        score, reasons = judgement.score, list(judgement.reasons)
+        if another:
+            score += ANOTHER_TERM
+            reasons.append("another term")
+        if repeated and live[index]:
+            score += REPEATED
+            reasons.append("repeated")
+        yield Judgement(score, tuple(reasons))
+
+
+def counts(score: float) -> bool:
+    """Whether a hit with this score is acted on."""
+    return score >= THRESHOLD - _EPSILON
+
+
+def _overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def _addressed(entry: WordEntry, around: Surroundings, rules: ContextRules) -> bool:
+    for side, markers in ((reversed(around.before), rules.addressed_before),
+                          (iter(around.after), rules.addressed_after)):  # fmt: skip
+        for count, word in enumerate(side):
+            if word in markers:
+                return True
+            if word not in rules.fillers or count >= _MAX_FILLERS:
+                break
+    if entry.with_suffixes:
+        last = around.words[-1]
+        stem = entry.term.split()[-1].lower()
+        return len(last) > len(stem) and last.endswith(ADDRESSING_SUFFIXES)
+    return False
+
+
+def _disguised(fragment: str) -> bool:
+    """Digits, symbols, look-alikes or separators inside the words, or a letter three times."""
+    letters = fragment.replace(" ", "")
+    if not (letters.isascii() and letters.isalpha()):
+        return True
+    lowered = letters.lower()
+    return any(a == b == c for a, b, c in zip(lowered, lowered[1:], lowered[2:], strict=False))
+
+
+def _sense_cue(
+    sense: str, around: Surroundings, rules: ContextRules, facts: MessageFacts, fragment: str
+) -> str | None:
+    cues = rules.senses.get(sense)
+    if cues is not None:
+        cue = cues.near(around.before, around.after)
+        if cue is not None:
+            return cue
+    if sense in PROPER_NOUN_SENSES and _proper_noun(fragment, around.span, facts):
+        return "capitalised"
+    return None
+
+
+def _proper_noun(fragment: str, span: tuple[int, int], facts: MessageFacts) -> bool:
+    """Written `Aseng`/`Dildo` in mid-sentence, in a message not typed in capitals."""
+    if not fragment[:1].isupper() or fragment.isupper() or facts.title_case or facts.shouting:
+        return False
+    before = facts.text[: span[0]].rstrip(" \t\"'(“‘")
+    return bool(before) and before[-1] not in _SENTENCE_END
+
+
+def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
+    if around.before and around.before[-1] in rules.mention:
+        return True
+    start, end = around.span
+    return 0 < start and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES
+
+
+# ---------------------------------------------------------------------------------------
+# The cue-word file
+
+_SECTIONS = ("addressed before", "addressed after", "filler", "mention")
+
+
+def parse_context(text: str, source: str = "<context>") -> ContextRules:
+    """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
+    `[mention]` and `[sense NAME]` sections, words separated by spaces or lines, `#`
+    comments. A word may be written `word*` (any word starting so), `word>` (only right
+    before the term) or `<word` (only right after it). Raises WordListError naming the line.
+    """
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip().lower()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            name = " ".join(line[1:-1].split())
+            if name not in _SECTIONS and not (name.startswith("sense ") and len(name) > 6):
+                raise WordListError(f"{source}:{number}: unknown section [{name}]")
+            current = sections.setdefault(name, [])
+            continue
+        if current is None:
+            raise WordListError(f"{source}:{number}: a word before any [section]")
+        current.extend(line.split())
+    return ContextRules(
+        addressed_before=CueWords.parse(sections.get("addressed before", ())),
+        addressed_after=CueWords.parse(sections.get("addressed after", ())),
+        fillers=frozenset(sections.get("filler", ())),
+        mention=CueWords.parse(sections.get("mention", ())),
+        senses={
+            name.removeprefix("sense ").strip(): CueWords.parse(words)
+            for name, words in sections.items()
+            if name.startswith("sense ")
+        },
+    )
+
+
+def load_default_context() -> ContextRules:
+    """The cue words shipped with the bot (`bot/moderation/wordlists/context.txt`)."""
+    resource = resources.files("bot.moderation").joinpath("wordlists", "context.txt")
+    return parse_context(resource.read_text(encoding="utf-8"), "wordlists/context.txt")
