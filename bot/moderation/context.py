@@ -10,20 +10,23 @@ Evidence that it is abuse (each `+0.5`):
 
 * **addressed**: aimed at a person: `dasar X`, `lo X`, `kamu itu X`, `muka lo kayak X`,
   `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`);
-* **another term** in the same message that counts or needs context (`anjir babi lu`);
+* **another term** in the same message that counts on its own (`babi lu, bangsat`), or one
+  that needs context right next to it (`kafir laknat`);
 * **repeated**: the same term again elsewhere in the message;
 * **disguised**: written with digits, symbols, look-alike letters, separators or a letter
   stretched three times or more (`b4bi`, `b.a.b.i`, `babiii`): nobody disguises a pet;
-* **shouted**: in capitals, in a message mostly in capitals.
+* **a cue of its own** (`with attack`): a word of a cue list the term names within
+  `WINDOW` words (`usir kafir`, `lgbt itu penyakit`).
 
 Evidence that it is not (each `-1`):
 
 * **an innocent sense**: a cue word of one of the term's senses (`unless animal`) within
   `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`); for the senses
-  `name` and `place` also the word written with a capital in mid-sentence (`Pak Tai`,
-  `near Dildo`);
-* **mentioned, not used**: in quotes, or right after `kata`/`istilah`/`the word`
-  (`kata "anjing" itu kasar`).
+  `name` and `place` also the word written with a capital in mid-sentence or before
+  another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`);
+* **mentioned, not used**: in quotes, right after `kata`/`istilah`/`the word`, or right
+  before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`);
+* **said of oneself** (insults only): `bego banget gw`, `gw emang goblok`.
 
 The cue words are data, in `wordlists/context.txt` (see `parse_context` for the format).
 Everything here is pure and works on the normalised words around a hit, so it costs
@@ -32,6 +35,7 @@ nothing for the messages with no listed word at all, which are nearly all of the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -43,9 +47,12 @@ ADDRESSED = 0.5
 ANOTHER_TERM = 0.5
 REPEATED = 0.5
 DISGUISED = 0.5
-SHOUTED = 0.5
+BOOSTED = 0.5
 INNOCENT_SENSE = -1.0
 MENTIONED = -1.0
+SELF_DIRECTED = -1.0
+SELF_DIRECTED_CATEGORIES = frozenset({"insult"})
+"""Categories whose terms said of oneself are banter (`bego banget gw`), not abuse."""
 WINDOW = 3
 """How many words either side of a hit are searched for cue words."""
 PROPER_NOUN_SENSES = frozenset({"name", "place"})
@@ -108,6 +115,8 @@ class ContextRules:
     addressed_after: CueWords = CueWords()
     fillers: frozenset[str] = frozenset()
     mention: CueWords = CueWords()
+    mention_after: CueWords = CueWords()
+    self_words: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
 
 
@@ -163,16 +172,22 @@ def judge(
     """Weight plus the evidence found around one hit (not yet `with_others`)."""
     score = entry.weight
     reasons: list[str] = []
-    if _addressed(entry, around, rules):
+    if _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers) or (
+        _addressing_suffix(entry, around)
+    ):
         score += ADDRESSED
         reasons.append("addressed")
     fragment = facts.text[around.span[0] : around.span[1]]
-    if _disguised(fragment):
+    if _disguised(fragment, around.words):
         score += DISGUISED
         reasons.append("disguised")
-    if facts.shouting and fragment.isupper():
-        score += SHOUTED
-        reasons.append("shouted")
+    for boost in entry.boosts:
+        cues = rules.senses.get(boost)
+        cue = cues.near(around.before, around.after) if cues is not None else None
+        if cue is not None:
+            score += BOOSTED
+            reasons.append(f"with {boost}:{cue}")
+            break
     for sense in entry.senses:
         cue = _sense_cue(sense, around, rules, facts, fragment)
         if cue is not None:
@@ -182,15 +197,26 @@ def judge(
     if _mentioned(around, rules, facts.text):
         score += MENTIONED
         reasons.append("mentioned")
+    if entry.category in SELF_DIRECTED_CATEGORIES and _next_to(
+        around, rules.self_words, rules.self_words, rules.fillers
+    ):
+        score += SELF_DIRECTED
+        reasons.append("self")
     return Judgement(score, tuple(reasons))
 
 
 def with_others(
-    terms: Sequence[str], spans: Sequence[tuple[int, int]], judgements: Sequence[Judgement]
+    terms: Sequence[str],
+    spans: Sequence[tuple[int, int]],
+    judgements: Sequence[Judgement],
+    text: str,
 ) -> Iterator[Judgement]:
     """Each hit's judgement with the evidence of the other hits of the same message: another
-    listed term that is not explained away, or the same term again."""
+    term that counts on its own (or that is live and right next to it), or the same term
+    again. Two words that each need context prove nothing about each other from afar
+    (`debat cebong vs kampret`)."""
     live = [judgement.score > _EPSILON for judgement in judgements]
+    strong = [counts(judgement.score) for judgement in judgements]
     for index, judgement in enumerate(judgements):
         another = repeated = False
         for other in range(len(judgements)):
@@ -198,7 +224,7 @@ def with_others(
                 continue
             if terms[other] == terms[index]:
                 repeated = True
-            else:
+            elif strong[other] or _adjacent(spans[index], spans[other], text):
                 another = True
         score, reasons = judgement.score, list(judgement.reasons)
         if another:
@@ -219,28 +245,43 @@ def _overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
-def _addressed(entry: WordEntry, around: Surroundings, rules: ContextRules) -> bool:
-    for side, markers in ((reversed(around.before), rules.addressed_before),
-                          (iter(around.after), rules.addressed_after)):  # fmt: skip
+def _adjacent(first: tuple[int, int], second: tuple[int, int], text: str) -> bool:
+    """Only spaces between the two (`kafir laknat`)."""
+    left, right = sorted((first, second))
+    return text[left[1] : right[0]].isspace()
+
+
+def _next_to(
+    around: Surroundings, before: CueWords, after: CueWords, fillers: frozenset[str]
+) -> bool:
+    """A word of `before` ahead of the hit or of `after` behind it, with at most
+    `_MAX_FILLERS` filler words between (`lo tuh X`, `X banget sih lu`)."""
+    for side, markers in ((reversed(around.before), before), (iter(around.after), after)):
         for count, word in enumerate(side):
             if word in markers:
                 return True
-            if word not in rules.fillers or count >= _MAX_FILLERS:
+            if word not in fillers or count >= _MAX_FILLERS:
                 break
-    if entry.with_suffixes:
-        last = around.words[-1]
-        stem = entry.term.split()[-1].lower()
-        return len(last) > len(stem) and last.endswith(ADDRESSING_SUFFIXES)
     return False
 
 
-def _disguised(fragment: str) -> bool:
-    """Digits, symbols, look-alikes or separators inside the words, or a letter three times."""
-    letters = fragment.replace(" ", "")
-    if not (letters.isascii() and letters.isalpha()):
-        return True
-    lowered = letters.lower()
-    return any(a == b == c for a, b, c in zip(lowered, lowered[1:], lowered[2:], strict=False))
+def _addressing_suffix(entry: WordEntry, around: Surroundings) -> bool:
+    """`babimu`, `anjinglu`: a `term+` form aimed at the reader."""
+    if not entry.with_suffixes:
+        return False
+    last = around.words[-1]
+    stem = entry.term.split()[-1].lower()
+    return len(last) > len(stem) and last.endswith(ADDRESSING_SUFFIXES)
+
+
+_WORD_CHARS_RE = re.compile(r"[^\W_]+")
+
+
+def _disguised(fragment: str, words: Sequence[str]) -> bool:
+    """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
+    words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
+    (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
+    return _WORD_CHARS_RE.findall(fragment.lower()) != list(words)
 
 
 def _sense_cue(
@@ -257,15 +298,21 @@ def _sense_cue(
 
 
 def _proper_noun(fragment: str, span: tuple[int, int], facts: MessageFacts) -> bool:
-    """Written `Aseng`/`Dildo` in mid-sentence, in a message not typed in capitals."""
+    """Written `Aseng`/`Dildo` in mid-sentence, or before another capitalised word (`Tai
+    Shan`), in a message not typed in capitals."""
     if not fragment[:1].isupper() or fragment.isupper() or facts.title_case or facts.shouting:
         return False
     before = facts.text[: span[0]].rstrip(" \t\"'(“‘")
-    return bool(before) and before[-1] not in _SENTENCE_END
+    if before and before[-1] not in _SENTENCE_END:
+        return True
+    after = facts.text[span[1] :].lstrip(" ")
+    return after[:1].isupper()
 
 
 def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
     if around.before and around.before[-1] in rules.mention:
+        return True
+    if _next_to(around, CueWords(), rules.mention_after, rules.fillers):
         return True
     start, end = around.span
     return 0 < start and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES
@@ -274,12 +321,12 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # The cue-word file
 
-_SECTIONS = ("addressed before", "addressed after", "filler", "mention")
+_SECTIONS = ("addressed before", "addressed after", "filler", "mention", "mention after", "self")
 
 
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
     """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
-    `[mention]` and `[sense NAME]` sections, words separated by spaces or lines, `#`
+    `[mention]`, `[mention after]`, `[self]` and `[sense NAME]` sections, words separated by spaces or lines, `#`
     comments. A word may be written `word*` (any word starting so), `word>` (only right
     before the term) or `<word` (only right after it). Raises WordListError naming the line.
     """
@@ -303,6 +350,8 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         addressed_after=CueWords.parse(sections.get("addressed after", ())),
         fillers=frozenset(sections.get("filler", ())),
         mention=CueWords.parse(sections.get("mention", ())),
+        mention_after=CueWords.parse(sections.get("mention after", ())),
+        self_words=CueWords.parse(sections.get("self", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
             for name, words in sections.items()

@@ -132,7 +132,8 @@ _MIXED_SINGLES_RE = re.compile(rf"(?<!{_W}){_W}(?:{_SEPARATOR}{_W}){{2,}}(?!{_W}
 _SEPARATOR_RE = re.compile(_SEPARATOR)
 _DIGIT_TOKEN_RE = re.compile(rf"(?<!{_W}){_W}*\d{_W}*")  # a token with a digit in it
 _NON_WORD_RE = re.compile(r"[\W_]+")
-_RUN3_RE = re.compile(rf"((?!{STAR})[^\W\d_])\1{{2,}}")  # a star run is not a stretched letter
+# a letter (or the ambiguous 1) three times or more; a run of stars is not a stretched letter
+_RUN3_RE = re.compile(rf"((?!{STAR})[^\W\d_]|{AMBIGUOUS_LETTER})\1{{2,}}")
 
 
 def _two(match: re.Match[str]) -> str:
@@ -155,19 +156,32 @@ _J_RUN_TABLE = {ord(c): None for c in _JOINERS} | {ord(k): v for k, v in _PUNCT_
 _J_RUN_BYTES_TABLE = bytes.maketrans(b"@$+*!|", f"ast{STAR}11".encode())
 # Where reading J reads punctuation: runs of joiners, emoji and `@ $ + * ! |` between two
 # letters or digits (`anj.ing`, `anj~ing`, `anj🔥ing`, `sh!t`, `b@bi`, `a$$hole`, `anj*ng`),
-# `$` or `+` starting a word (`$hit`) and ending one (`a$$`, `bangsa+`). Elsewhere (`ok.`,
-# `mantap!!`, `@budi`, `$100`, `+62`) they stay separators.
-_J_RUN = r"(?<={w}){j}+(?={w})|(?<!{w})[$+]+(?={l})|(?<={l})[$+]+(?!{w})"
-_J_ASCII = r"[.\-_*'`~@$!|+]"
-_J_RUN_RE = re.compile(  # non-ASCII symbols (emoji, ★, •) count as joiners too
-    _J_RUN.format(w=r"[^\W_]", l=r"[^\W\d_]", j=rf"(?:{_J_ASCII}|[^\w\s\x00-\x7f])")
+# `$` or `+` starting or ending a word with a letter in it (`$hit`, `+0l0l`, `a$$`,
+# `b4ngs4+`; the match then takes the word too, which the tables leave as it is), and `*`
+# ending a word of two letters or more (`as*`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`, `+62`) they stay
+# separators.
+_J_INNER = r"(?<={w}){j}+(?={w})"
+_J_EDGE = (  # after _J_INNER; possessive quantifiers: one pass over a word, whatever its length
+    r"(?<!{w})[$+]+(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+[$+]+(?!{w})|(?<={l}{l})\*+(?!{w})"
 )
-_J_RUN_BYTES_RE = re.compile(_J_RUN.format(w="[a-z0-9]", l="[a-z]", j=_J_ASCII).encode())
+_J_ASCII = r"[.\-_*'`~@$!|+]"
+_J_INNER_RE = re.compile(  # non-ASCII symbols (emoji, ★, •) count as joiners too
+    _J_INNER.format(w=r"[^\W_]", j=rf"(?:{_J_ASCII}|[^\w\s\x00-\x7f])")
+)
+_J_EDGE_RE = re.compile(_J_EDGE.format(w=r"[^\W_]", l=r"[^\W\d_]", d=r"\d"))
+_J_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", j=_J_ASCII).encode())
+# Reading E: like A, but emoji and `~` inside a word join it and `*` stands for a letter,
+# while `-` and `.` still separate (`gr*pe-gr*pe`, `anj🔥ing-anj🔥ing`).
+_E_INNER_RE = re.compile(_J_INNER.format(w=r"[^\W_]", j=r"(?:[~*]|[^\w\s\x00-\x7f])"))
+_E_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", j="[~*]").encode())
+_J_EDGE_BYTES_RE = re.compile(
+    _J_EDGE.format(w=f"[a-z0-9{STAR}]", l=f"[a-z{STAR}]", d="[0-9]").encode()
+)
 _LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _J_TABLE = bytes(c if c == ord(STAR) else _A_TABLE[c] for c in range(256))
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-RUN_SIGNALS: tuple[str, ...] = tuple(letter * 3 for letter in _LETTERS)
+RUN_SIGNALS: tuple[str, ...] = tuple(letter * 3 for letter in _LETTERS + AMBIGUOUS_LETTER)
 """Fragments that mean "runs of letters must be collapsed" (`anjiiing`)."""
 SPELLING_SIGNALS: tuple[str, ...] = tuple(
     f" {first} {second} " for first in _LETTERS + "0123456789" for second in _LETTERS + "0123456789"
@@ -271,7 +285,8 @@ def fast_readings(text: str, collapse_runs: bool = False) -> tuple[str, int] | N
             parts.append(_RUN3_BYTES_RE.sub(_one_bytes, words))
     if marks.find(b".") != -1 and _may_read_differently(raw):
         lowered = raw.translate(_LOWER_BYTES)
-        j_tokens = _J_RUN_BYTES_RE.sub(_j_run_bytes, lowered).translate(_J_TABLE).split()
+        inner = _J_INNER_BYTES_RE.sub(_j_run_bytes, lowered)
+        j_tokens = _J_EDGE_BYTES_RE.sub(_j_run_bytes, inner).translate(_J_TABLE).split()
         if has_leet_digits:
             j_tokens = _leet_bytes(j_tokens)
         reading_j = b" ".join(j_tokens)
@@ -279,23 +294,49 @@ def fast_readings(text: str, collapse_runs: bool = False) -> tuple[str, int] | N
             reading_j = _RUN3_BYTES_RE.sub(_two_bytes, reading_j)
         if reading_j != reading_a:
             parts.append(reading_j)
+        if raw.find(b"~") != -1 or raw.find(b"*") != -1:
+            e_raw = _E_INNER_BYTES_RE.sub(_e_run_bytes, lowered)
+            e_tokens = e_raw.translate(_J_TABLE).split()
+            if has_leet_digits:
+                e_tokens = _leet_bytes(e_tokens)
+            reading_e = b" ".join(e_tokens)
+            if collapse_runs:
+                reading_e = _RUN3_BYTES_RE.sub(_two_bytes, reading_e)
+            if reading_e not in parts:
+                parts.append(reading_e)
     return (b" " + _READING_SEPARATOR_BYTES.join(parts) + b" ").decode("ascii"), len(reading_a) + 2
 
 
 def _may_read_differently(raw: bytes) -> bool:
     """Cheap test before the regular expression: is any of reading J's punctuation inside a
-    word (or a `$` or `+` at all)? `ok.`, `mantap!!` and `@budi` are not."""
-    if raw.find(b"$") != -1 or raw.find(b"+") != -1:
+    word (or a `$`, `+` or `*` at all)? `ok.`, `mantap!!` and `@budi` are not."""
+    if raw.find(b"$") != -1 or raw.find(b"+") != -1 or raw.find(b"*") != -1:
         return True
     shape = raw.translate(_SHAPE_TABLE)
     return shape.find(b"a.") != -1 and shape.find(b".a") != -1
 
 
+def _e_run_bytes(match: re.Match[bytes]) -> bytes:
+    return match.group().translate(_J_RUN_BYTES_TABLE, b"~")
+
+
+def _e_run(match: re.Match[str]) -> str:
+    return STAR * match.group().count("*")
+
+
+def _j_reading(folded: str) -> str:
+    """Folded text as reading J reads its punctuation (before the digits' leetspeak)."""
+    return _J_EDGE_RE.sub(_j_run, _J_INNER_RE.sub(_j_run, folded))
+
+
 def _j_run(match: re.Match[str]) -> str:
     run = match.group()
     if not run.isascii():
-        run = _NON_ASCII_RE.sub("", run)  # emoji and other symbols inside a word
+        run = _NON_ASCII_SYMBOLS_RE.sub("", run)  # emoji and other symbols inside a word
     return run.translate(_J_RUN_TABLE)
+
+
+_NON_ASCII_SYMBOLS_RE = re.compile(r"[^\w\s\x00-\x7f]+")
 
 
 def _j_run_bytes(match: re.Match[bytes]) -> bytes:
@@ -310,7 +351,7 @@ def spelled_out(reading_a: str) -> bool:
     return _SPELLED_OUT_RE.search(reading_a) is not None
 
 
-_RUN3_BYTES_RE = re.compile(rb"([a-z])\1{2,}")
+_RUN3_BYTES_RE = re.compile(rb"([a-z1])\1{2,}")
 
 
 def _two_bytes(match: re.Match[bytes]) -> bytes:
@@ -364,7 +405,7 @@ def full_readings(text: str) -> str:
     readings = [reading_a]
     if reading_a != words:
         readings.append(_RUN3_RE.sub(_one, words))
-    reading_j = _RUN3_RE.sub(_two, _words(_leet(_J_RUN_RE.sub(_j_run, folded))))
+    reading_j = _RUN3_RE.sub(_two, _words(_leet(_j_reading(folded))))
     if reading_j != reading_a:
         readings.append(reading_j)
     mixed = _MIXED_SINGLES_RE.sub(_join_singles, folded_chars)
@@ -372,7 +413,22 @@ def full_readings(text: str) -> str:
         reading_m = _RUN3_RE.sub(_two, _words(_leet(mixed)))
         if reading_m not in readings:
             readings.append(reading_m)
+    embedded = _E_INNER_RE.sub(_e_run, folded)
+    if embedded != folded:
+        reading_e = _RUN3_RE.sub(_two, _words(_leet(embedded)))
+        if reading_e not in readings:
+            readings.append(reading_e)
     return f" {READING_SEPARATOR.join(readings)} "
+
+
+def spelled_runs(text: str) -> list[str]:
+    """Letters typed one by one (`a.n-j_i n g`, `s o n o f a b i t c h`), each run joined,
+    as the readings spell words: the word filter splits them into words it knows, since the
+    separators no longer say where a word ends."""
+    return [
+        _RUN3_RE.sub(_two, _leet(_SEPARATOR_RE.sub("", match.group())))
+        for match in _MIXED_SINGLES_RE.finditer(fold_chars(text))
+    ]
 
 
 def normalise_term(term: str) -> str:
@@ -485,7 +541,11 @@ def full_readings_tracked(text: str) -> Tracked:
     if reading_a.text != words.text:
         readings.append(words.sub(_RUN3_RE, _one))
     reading_j = (
-        folded.sub(_J_RUN_RE, _j_run).sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
+        folded.sub(_J_INNER_RE, _j_run)
+        .sub(_J_EDGE_RE, _j_run)
+        .sub(_DIGIT_TOKEN_RE, _digit_leet)
+        .words()
+        .sub(_RUN3_RE, _two)
     )
     if reading_j.text != reading_a.text:
         readings.append(reading_j)
@@ -494,6 +554,11 @@ def full_readings_tracked(text: str) -> Tracked:
         reading_m = mixed.sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
         if reading_m.text not in [reading.text for reading in readings]:
             readings.append(reading_m)
+    embedded = folded.sub(_E_INNER_RE, _e_run)
+    if embedded.text != folded.text:
+        reading_e = embedded.sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
+        if reading_e.text not in [reading.text for reading in readings]:
+            readings.append(reading_e)
     result = _space() + readings[0]
     for reading in readings[1:]:
         result = result + _separator() + reading

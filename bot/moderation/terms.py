@@ -24,10 +24,12 @@ A term may end with its context rule in parentheses (see `context` for the evide
                                 counts only with evidence that it is aimed at someone or
                                 meant as abuse (`dasar babi`, `babi lu`, `b4bi`), never next
                                 to a word of its innocent senses (`sate babi`)
+    kafir (context; with attack derogatory)
+                                also counts next to a word of those cue lists (`usir kafir`)
     kampret (weight 0.75)       any weight from 0 to 1; `context` is weight 0.5
 
-A hit counts when its weight plus its evidence reaches 1. Senses are `[sense NAME]`
-sections of the context list (`bot/moderation/wordlists/context.txt`).
+A hit counts when its weight plus its evidence reaches 1. Senses and other cue lists are
+`[sense NAME]` sections of the context list (`bot/moderation/wordlists/context.txt`).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class WordEntry:
 
     `weight` is how much one hit counts toward the 1 that makes it act (1: on its own;
     `CONTEXT_WEIGHT`: with one piece of evidence). `senses` name the innocent senses whose
-    cue words, next to the term, mean it is not abuse (`animal` for `anjing`).
+    cue words, next to the term, mean it is not abuse (`animal` for `anjing`); `boosts`
+    name cue lists whose words next to it are evidence that it is (`attack` for `kafir`).
     """
 
     term: str
@@ -75,6 +78,7 @@ class WordEntry:
     with_suffixes: bool = False
     weight: float = 1.0
     senses: tuple[str, ...] = ()
+    boosts: tuple[str, ...] = ()
 
     def spelled(self) -> str:
         """The entry back in list syntax (`*fuck*`, `kontol+`, `babi (context; unless food)`)."""
@@ -88,6 +92,8 @@ class WordEntry:
             rules.append(f"weight {self.weight:g}")
         if self.senses:
             rules.append("unless " + " ".join(self.senses))
+        if self.boosts:
+            rules.append("with " + " ".join(self.boosts))
         return f"{written} ({'; '.join(rules)})" if rules else written
 
 
@@ -112,11 +118,11 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
     head, sep, rest = text.partition(":")
     if sep and head.strip().lower() in (*CATEGORIES, CUSTOM_CATEGORY) and rest.strip():
         category, text = head.strip().lower(), rest.strip()
-    weight, senses = 1.0, ()
+    weight, senses, boosts = 1.0, (), ()
     if text.endswith(")") and "(" in text:
         text, _, rules = text[:-1].partition("(")
         text = text.strip()
-        weight, senses = _parse_rules(rules)
+        weight, senses, boosts = _parse_rules(rules)
     with_suffixes = text.endswith("+") and len(text) > 1
     if with_suffixes:
         text = text[:-1]
@@ -130,12 +136,14 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
         (True, False): MatchKind.SUFFIX,
         (True, True): MatchKind.INFIX,
     }[(lead, tail)]
-    return WordEntry(term, category, kind, with_suffixes, weight, senses)
+    return WordEntry(term, category, kind, with_suffixes, weight, senses, boosts)
 
 
-def _parse_rules(rules: str) -> tuple[float, tuple[str, ...]]:
-    """`context; unless animal food` → (0.5, ("animal", "food"))."""
-    weight, senses = 1.0, ()
+def _parse_rules(rules: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """`context; unless animal food; with attack` → (0.5, ("animal", "food"), ("attack",))."""
+    weight: float = 1.0
+    senses: tuple[str, ...] = ()
+    boosts: tuple[str, ...] = ()
     for rule in (part.strip().lower() for part in rules.split(";")):
         name, _, value = rule.partition(" ")
         value = value.strip()
@@ -148,16 +156,21 @@ def _parse_rules(rules: str) -> tuple[float, tuple[str, ...]]:
                 weight = -1.0
             if not 0 < weight <= 1:
                 raise WordListError(f"not a weight: {value!r} (write a number above 0, at most 1)")
-        elif name == "unless" and value:
-            senses = tuple(value.replace(",", " ").split())
-            bad = [sense for sense in senses if not _SENSE_NAME_RE.fullmatch(sense)]
+        elif name in ("unless", "with") and value:
+            names = tuple(value.replace(",", " ").split())
+            bad = [sense for sense in names if not _SENSE_NAME_RE.fullmatch(sense)]
             if bad:
                 raise WordListError(f"not a sense name: {bad[0]!r}")
+            if name == "unless":
+                senses = names
+            else:
+                boosts = names
         else:
             raise WordListError(
-                f"not a rule: {rule!r} (write context, weight N or unless SENSE, separated by ;)"
+                f"not a rule: {rule!r} (write context, weight N, unless SENSE or with SENSE, "
+                "separated by ;)"
             )
-    return weight, senses
+    return weight, senses, boosts
 
 
 def parse_wordlist(text: str, source: str = "<list>") -> WordList:

@@ -14,10 +14,11 @@ Each term is stored in a few spellings: as listed; with `i`/`l` written as the a
 `1`; then, unless another term is spelled so, with one letter doubled when it is a single
 word of four letters or more without double letters (`anjiing`; shorter terms would
 collide with innocent words: `cok`/`cook`), and without its vowels after the first letter
-(`kntl`, `gblk`, `bngst`: how chat abbreviates). A vowel-less spelling of three letters is
-ambiguous (`dng` is also `dengan`), so it counts only with context (weight 0.5). A word
-with `*` inside (`anj*ng`, `f**k`) is compared with the terms of its length, `*` standing
-for any letter; at most `MAX_STARRED_WORDS` such words per message are looked at.
+when four letters or more remain (`kntl`, `gblk`, `bngst`: how chat abbreviates; three
+letters are too often another word's abbreviation: `dng` is `dengan`, `bln` `bulan`). A
+word with `*` inside (`anj*ng`, `f**k`, `anak h*ram`) is compared with the terms' words of
+its length, `*` standing for any letter; at most `MAX_STARRED_WORDS` such words per
+message are looked at.
 
 Every word found is then judged where it stands (`context`): allowed phrases around it win
 (`anak anjing`, also stretched: `anak anjiiing`), and its weight plus the evidence around it
@@ -31,7 +32,6 @@ at most `MAX_HITS` judgements, each over a few words: hostile input cannot make 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import re
 from collections.abc import Collection, Iterable
@@ -63,9 +63,9 @@ from bot.moderation.normalise import (
     normalise_term,
     plain_token_spans,
     spelled_out,
+    spelled_runs,
 )
 from bot.moderation.terms import (
-    CONTEXT_WEIGHT,
     CUSTOM_CATEGORY,
     INDONESIAN_SUFFIXES,
     MatchKind,
@@ -78,13 +78,15 @@ MAX_HITS = 50
 """`match` reports at most this many hits: enough evidence, bounded work on hostile input."""
 MAX_STARRED_WORDS = 10
 """Words with `*` inside compared with the terms, per message."""
+MAX_SPELLED_RUNS = 5
+"""Runs of letters typed one by one split into known words, per message."""
+_MAX_RUN_LENGTH = 60
 _MIN_DOUBLING_LENGTH = 4
-_MIN_SKELETON_LENGTH = 3
-_SURE_SKELETON_LENGTH = 4  # shorter vowel-less spellings need context
+_MIN_SKELETON_LENGTH = 4  # `dng`, `bnr`, `bln`, `tts` are abbreviations of other words
 _MAX_STARRED_LENGTH = 40
 _MAX_AMBIGUOUS_POSITIONS = 6
 _DOUBLED_KINDS = (MatchKind.WORD, MatchKind.INFIX)  # `poorn*` would hit "poorness"
-_SKELETON_KINDS = (MatchKind.WORD, MatchKind.PREFIX)
+_SKELETON_KINDS = (MatchKind.WORD, MatchKind.PREFIX, MatchKind.SUFFIX)
 _VOWELS = "aeiou"
 _SEPARATOR_WORD = READING_SEPARATOR.strip()
 _CANONICAL = str.maketrans({AMBIGUOUS_LETTER: "i", "l": "i"})
@@ -123,18 +125,20 @@ _Found = list[tuple[int, _Value]]  # (index of the key's last character, value)
 
 @dataclass(frozen=True, slots=True)
 class _Starred:
-    """Spellings a word with `*` inside is compared with: whole words by (length, first
-    letter), and the few partial terms (`fuck*`, `*shit`, `*fuck*`)."""
+    """Spellings a word with `*` inside is compared with: each word of the whole-word terms
+    by (length, first letter), with the phrase it is part of and its place in it, and the
+    few partial terms (`fuck*`, `*shit`, `*fuck*`). Letters doubled count once."""
 
-    words: dict[tuple[int, str], list[tuple[str, WordEntry]]]
+    words: dict[tuple[int, str], list[tuple[tuple[str, ...], int, WordEntry]]]
     partial: list[tuple[str, WordEntry]]
+    longest: int  # words in the longest phrase
 
 
 class WordFilter:
     """A compiled banned-word list with a chat's additions, removals and allowed words."""
 
     __slots__ = ("_allowed", "_automaton", "_context", "_longest_allowed", "_starred",
-                 "_term_count")  # fmt: skip
+                 "_term_count", "_vocabulary")  # fmt: skip
 
     def __init__(
         self,
@@ -143,6 +147,7 @@ class WordFilter:
         allowed: frozenset[tuple[str, ...]],
         context: ContextRules,
         starred: _Starred,
+        vocabulary: frozenset[str],
     ) -> None:
         self._automaton = automaton
         self._term_count = term_count
@@ -150,6 +155,7 @@ class WordFilter:
         self._longest_allowed = max((len(phrase) for phrase in allowed), default=0)
         self._context = context
         self._starred = starred
+        self._vocabulary = vocabulary
 
     @classmethod
     def build(
@@ -199,29 +205,31 @@ class WordFilter:
                 if key not in automaton:
                     automaton.add_word(key, (entry, len(key)))
         for normalised, entry in kept:  # then the generated spellings no term claims
-            for key in _keys(_doubled_variants(normalised, entry), entry.kind):
+            for key in _keys(_doubled_variants(normalised, entry), entry.kind, ambiguous=True):
                 if key not in automaton:
                     automaton.add_word(key, (entry, len(key)))
-            for skeleton, weight in _skeletons(normalised, entry):
-                if (_canonical(skeleton),) in allowed_phrases:
-                    continue  # a common abbreviation of something else (`dng`: dengan)
-                derived = entry if weight == entry.weight else dataclasses.replace(
-                    entry, weight=weight
-                )
+            for skeleton in _skeletons(normalised, entry):
+                if tuple(map(_canonical, skeleton.split(" "))) in allowed_phrases:
+                    continue  # a common abbreviation of something else
                 for key in _keys([skeleton], entry.kind):
                     if key not in automaton:
-                        automaton.add_word(key, (derived, len(key)))
+                        automaton.add_word(key, (entry, len(key)))
         for signals, kind in ((RUN_SIGNALS, _RUN), (SPELLING_SIGNALS, _SPELLING)):
             for key in signals:
                 if key not in automaton:
                     automaton.add_word(key, (kind, len(key)))
         automaton.make_automaton()
+        rules = context if context is not None else load_default_context()
+        vocabulary = {word for normalised, entry in kept for form in _forms(normalised, entry)
+                      for word in form.split(" ")}  # fmt: skip
+        vocabulary |= rules.addressed_before.exact | rules.addressed_after.exact
         return cls(
             automaton,
             len(distinct),
             allowed_phrases,
-            context if context is not None else load_default_context(),
+            rules,
             _starred_index(kept),
+            frozenset(word for word in vocabulary if len(word) >= 2),
         )
 
     def __len__(self) -> int:
@@ -265,19 +273,36 @@ class WordFilter:
                 found = list(self._automaton.iter(readings))
         if fast is None:
             readings, plain_length = full_readings(text), 0
+            if spelled_out(readings[1 : readings.find(READING_SEPARATOR) % (len(readings) + 1)]):
+                readings += self._split_runs(text)
             found = list(self._automaton.iter(readings))
         found = [item for item in found if item[1][0] not in _SIGNALS]
         if STAR in readings:
             found += self._starred_hits(readings)
         return (readings, found, plain_length) if found else None
 
+    def _split_runs(self, text: str) -> str:
+        """An extra reading of the letters typed one by one, split into words the filter
+        knows (`anjingbangsat` → `anjing bangsat`, `abitch` → `a bitch`), or ""."""
+        pieces = []
+        for run in itertools.islice(spelled_runs(text), MAX_SPELLED_RUNS):
+            if len(run) <= _MAX_RUN_LENGTH:
+                split = _split_known_words(run, self._vocabulary)
+                if split is not None and split != run:
+                    pieces.append(split)
+        return f"{READING_SEPARATOR}{READING_SEPARATOR.join(pieces)} " if pieces else ""
+
     def _starred_hits(self, readings: str) -> _Found:
         """Terms matching the words with `*` inside, as if the automaton had found them."""
         found: _Found = []
+        reach = self._starred.longest - 1
         for match in itertools.islice(_STARRED_WORD_RE.finditer(readings), MAX_STARRED_WORDS):
-            word = match.group()
-            for entry in _starred_entries(word, self._starred):
-                found.append((match.end(), (entry, len(word) + 2)))
+            before = _words_before(readings, match.start() - 1, reach)
+            after = _words_after(readings, match.end(), reach)
+            for entry, ahead, behind in _starred_terms(match.group(), before, after, self._starred):
+                first = match.start() - 1 - sum(len(word) + 1 for word in before[len(before) - ahead :])
+                last = match.end() + sum(len(word) + 1 for word in after[:behind])
+                found.append((last, (entry, last - first + 1)))
         return found
 
     def _resolve(self, text: str, readings: str, found: _Found, plain_length: int) -> list[WordHit]:
@@ -317,7 +342,10 @@ class WordFilter:
             return []
         keys = sorted(best, key=lambda key: (key[1], key[0]))
         judged = with_others(
-            [term for term, _ in keys], [span for _, span in keys], [best[key][1] for key in keys]
+            [term for term, _ in keys],
+            [span for _, span in keys],
+            [best[key][1] for key in keys],
+            text,
         )
         return [
             WordHit(term, best[(term, span)][0].category, span, text[span[0] : span[1]],
@@ -366,13 +394,49 @@ class _Locator:
         if self._tracked is None:
             self._tracked = full_readings_tracked(self._text)
         tracked = self._tracked
-        if tracked.text == self._readings:
+        if self._readings.startswith(tracked.text[:-1]):
+            if word_end >= len(tracked.text):  # the words split out of spelled runs
+                return (0, len(self._text))
             return tracked.source_span(word_start, word_end)
         words = f" {self._readings[word_start:word_end]} "  # not expected: find the words
         found = tracked.text.find(words)
         if found == -1:
             return (0, len(self._text))
         return tracked.source_span(found + 1, found + len(words) - 1)
+
+
+def _split_known_words(run: str, vocabulary: frozenset[str]) -> str | None:
+    """`run` as the fewest known words and single letters, or None if more than one letter
+    is left over (`pantai` is not `p a n tai`)."""
+    size = len(run)
+    best: list[tuple[int, int, int] | None] = [None] * (size + 1)  # (pieces, left over, start)
+    best[0] = (0, 0, 0)
+    for end in range(1, size + 1):
+        for start in range(max(0, end - _MAX_RUN_LENGTH), end):
+            previous = best[start]
+            if previous is None:
+                continue
+            piece = run[start:end]
+            if piece in vocabulary:
+                candidate = (previous[0] + 1, previous[1], start)
+            elif end - start == 1:
+                candidate = (previous[0] + 1, previous[1] + 1, start)
+            else:
+                continue
+            current = best[end]
+            if current is None or candidate[:2] < current[:2]:
+                best[end] = candidate
+    final = best[size]
+    if final is None or final[1] > 1:
+        return None
+    pieces = []
+    end = size
+    while end > 0:
+        step = best[end]
+        assert step is not None
+        pieces.append(run[step[2] : end])
+        end = step[2]
+    return " ".join(reversed(pieces))
 
 
 def _words_before(readings: str, space: int, count: int) -> tuple[str, ...]:
@@ -443,21 +507,27 @@ def _doubled_variants(normalised: str, entry: WordEntry) -> list[str]:
     return variants
 
 
-def _skeletons(normalised: str, entry: WordEntry) -> list[tuple[str, float]]:
-    """`kontol` → `kntl`: the vowels after the first letter dropped, with the weight the
-    spelling gets (three letters are ambiguous: at most `CONTEXT_WEIGHT`)."""
-    if entry.kind not in _SKELETON_KINDS or " " in normalised or not normalised.isalpha():
+def _skeletons(normalised: str, entry: WordEntry) -> list[str]:
+    """`kontol` → `kntl`, `kurang ajar` → `krng ajar`: words without their vowels after the
+    first letter, one word or all of a phrase at a time, where four letters or more remain
+    (`dng` would be `dengan` as often as `dongo`)."""
+    if entry.kind not in _SKELETON_KINDS or not normalised.replace(" ", "").isalpha():
         return []
-    skeleton = normalised[0] + "".join(c for c in normalised[1:] if c not in _VOWELS)
-    if len(skeleton) < _MIN_SKELETON_LENGTH or skeleton == normalised:
-        return []
-    weight = entry.weight
-    if len(skeleton) < _SURE_SKELETON_LENGTH:
-        weight = min(weight, CONTEXT_WEIGHT)
-    forms = [skeleton]
-    if entry.with_suffixes:
-        forms += [skeleton + suffix for suffix in INDONESIAN_SUFFIXES]
-    return [(form, weight) for form in forms]
+    variants: set[str] = set()
+    for form in _forms(normalised, entry):
+        words = form.split(" ")
+        skeletons = [_skeleton(word) for word in words]
+        for index, skeleton in enumerate(skeletons):
+            if skeleton is not None:
+                variants.add(" ".join([*words[:index], skeleton, *words[index + 1 :]]))
+        if sum(skeleton is not None for skeleton in skeletons) > 1:
+            variants.add(" ".join(s or w for s, w in zip(skeletons, words, strict=True)))
+    return sorted(variants)
+
+
+def _skeleton(word: str) -> str | None:
+    skeleton = word[0] + "".join(c for c in word[1:] if c not in _VOWELS)
+    return skeleton if len(skeleton) >= _MIN_SKELETON_LENGTH and skeleton != word else None
 
 
 def _ambiguous_variants(term: str) -> list[str]:
@@ -481,32 +551,50 @@ def _ambiguous_variants(term: str) -> list[str]:
 
 
 def _starred_index(kept: Iterable[tuple[str, WordEntry]]) -> _Starred:
-    words: dict[tuple[int, str], list[tuple[str, WordEntry]]] = {}
+    words: dict[tuple[int, str], list[tuple[tuple[str, ...], int, WordEntry]]] = {}
     partial: list[tuple[str, WordEntry]] = []
     for normalised, entry in kept:
-        if " " in normalised:
-            continue
         for form in _forms(normalised, entry):
             if entry.kind is MatchKind.WORD:
-                words.setdefault((len(form), form[0]), []).append((form, entry))
-            else:
-                partial.append((form, entry))
-    return _Starred(words, partial)
+                for phrase in {tuple(form.split(" ")), tuple(map(_squeezed, form.split(" ")))}:
+                    for index, word in enumerate(phrase):
+                        words.setdefault((len(word), word[0]), []).append((phrase, index, entry))
+            elif " " not in form:
+                partial.append((_squeezed(form), entry))
+    longest = max((len(p) for entries in words.values() for p, _, _ in entries), default=1)
+    return _Starred(words, partial, longest)
 
 
-def _starred_entries(word: str, starred: _Starred) -> list[WordEntry]:
-    """The entries a word with `*` inside may stand for: `*` is any one letter; the first
-    letter and at least two in all must be visible (`f**k`, `anj*ng`, not `****`)."""
-    if (
-        len(word) > _MAX_STARRED_LENGTH
-        or word[0] == STAR
-        or len(word) - word.count(STAR) < 2
-    ):
+def _squeezed(word: str) -> str:
+    """Double letters single (stars stay as they are: `f**k` keeps both)."""
+    return _REPEATED_LETTER_RE.sub(r"\1", word)
+
+
+_REPEATED_LETTER_RE = re.compile(rf"([^{STAR}])\1+")
+
+
+def _starred_terms(
+    word: str, before: tuple[str, ...], after: tuple[str, ...], starred: _Starred
+) -> list[tuple[WordEntry, int, int]]:
+    """The entries a word with `*` inside may stand for, as (entry, words of the phrase
+    before the word, words after it): `*` is any one letter; the first letter and at least
+    two in all must be visible (`f**k`, `anj*ng`, `anak h*ram`, not `****`). Double letters
+    count once (`g*blookk`)."""
+    if len(word) > _MAX_STARRED_LENGTH or word[0] == STAR or len(word) - word.count(STAR) < 2:
         return []
-    entries: dict[str, WordEntry] = {}
-    for form, entry in starred.words.get((len(word), word[0]), ()):
-        if _glob_equal(word, form):
-            entries.setdefault(entry.term, entry)
+    found: dict[str, tuple[WordEntry, int, int]] = {}
+    for spelled in dict.fromkeys((word, _squeezed(word))):
+        for phrase, index, entry in starred.words.get((len(spelled), spelled[0]), ()):
+            if (
+                entry.term not in found
+                and _glob_equal(spelled, phrase[index])
+                and index <= len(before)
+                and len(phrase) - index - 1 <= len(after)
+                and _same_words(before[len(before) - index :], phrase[:index])
+                and _same_words(after[: len(phrase) - index - 1], phrase[index + 1 :])
+            ):
+                found[entry.term] = (entry, index, len(phrase) - index - 1)
+    word = _squeezed(word)
     for form, entry in starred.partial:
         size = len(form)
         if entry.kind is MatchKind.PREFIX:
@@ -515,9 +603,15 @@ def _starred_entries(word: str, starred: _Starred) -> list[WordEntry]:
             offsets = (len(word) - size,)
         else:
             offsets = range(len(word) - size + 1)
-        if any(0 <= o and _glob_equal(word[o : o + size], form) for o in offsets):
-            entries.setdefault(entry.term, entry)
-    return list(entries.values())
+        if entry.term not in found and any(
+            0 <= offset and _glob_equal(word[offset : offset + size], form) for offset in offsets
+        ):
+            found[entry.term] = (entry, 0, 0)
+    return list(found.values())
+
+
+def _same_words(words: Iterable[str], phrase: Iterable[str]) -> bool:
+    return all(w == p or _squeezed(w) == _squeezed(p) for w, p in zip(words, phrase, strict=True))
 
 
 def _glob_equal(word: str, form: str) -> bool:
