@@ -19,8 +19,9 @@ new chat gets; `mild_on`: the same plus `mild`):
   over the `lines` the disguise applies to.
 
 `chat_corpus` runs the filter on `bench.make_chat_corpus` output (`--chat-lines`, seed 1):
-a line is abusive when it contains one of the generator's swear or disguise strings, clean
-otherwise; it reports the clean lines flagged and the swear lines caught. `test_phrases`
+a line is swearing when the generator picked it from its swear or disguise lists (some of
+which are mild: kampret, sialan, wtf, damn it), clean otherwise; it reports the clean lines
+flagged, the swear lines caught and which swears were missed. `test_phrases`
 runs the phrases of tests/moderation/test_wordfilter.py (innocent lines flagged, disguised
 terms found). Nothing is timed here: `bench.automod` measures speed.
 
@@ -244,23 +245,47 @@ def disguise_ratios(
     return result
 
 
+class _Recording(list[str]):
+    """A list that remembers which of its items were picked (`random.choice` indexes it)."""
+
+    picked: list[str]
+
+    def __getitem__(self, index: Any) -> Any:
+        item = super().__getitem__(index)
+        self.picked.append(item)
+        return item
+
+
 def chat_corpus(words: WordFilter, lines: int, seed: int = 1) -> dict[str, Any]:
-    from bench.make_chat_corpus import DISGUISES as CORPUS_DISGUISES
-    from bench.make_chat_corpus import SWEARS, make_message
+    """The generator's lines, each known to be swearing or not: its swear and disguise lists
+    are swapped for recording ones while it writes, so a line is swearing exactly when it
+    picked from them (`anjingnya lucu banget` is chatter, `anjing lu` a swear)."""
+    from bench import make_chat_corpus as corpus
 
     rng = random.Random(seed)
-    swears = [item.lower() for item in (*SWEARS, *CORPUS_DISGUISES)]
+    swears, disguises = _Recording(corpus.SWEARS), _Recording(corpus.DISGUISES)
+    picked: list[str] = []
+    swears.picked = disguises.picked = picked
+    original = corpus.SWEARS, corpus.DISGUISES
     counts: Counter[str] = Counter()
+    missed: Counter[str] = Counter()
     examples: list[str] = []
-    for _ in range(lines):
-        text = make_message(rng)
-        swearing = any(swear in text.lower() for swear in swears)
-        flagged = bool(words.match(text))
-        counts["swear_lines" if swearing else "clean_lines"] += 1
-        if flagged:
-            counts["swear_caught" if swearing else "clean_flagged"] += 1
-            if not swearing and len(examples) < 5:
-                examples.append(text)
+    try:
+        corpus.SWEARS, corpus.DISGUISES = swears, disguises
+        for _ in range(lines):
+            picked.clear()
+            text = corpus.make_message(rng)
+            swearing = bool(picked)
+            flagged = bool(words.match(text))
+            counts["swear_lines" if swearing else "clean_lines"] += 1
+            if flagged:
+                counts["swear_caught" if swearing else "clean_flagged"] += 1
+                if not swearing and len(examples) < 5:
+                    examples.append(text)
+            elif swearing:
+                missed[picked[0]] += 1
+    finally:
+        corpus.SWEARS, corpus.DISGUISES = original
     clean_lines = counts["clean_lines"]
     return {
         "lines": lines,
@@ -269,6 +294,7 @@ def chat_corpus(words: WordFilter, lines: int, seed: int = 1) -> dict[str, Any]:
         "clean_flagged_share": round(counts["clean_flagged"] / clean_lines, 5) if clean_lines else None,
         "swear_lines": counts["swear_lines"],
         "swear_caught": counts["swear_caught"],
+        "swears_missed": dict(missed.most_common()),
         "clean_flagged_examples": examples,
     }
 

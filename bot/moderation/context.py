@@ -78,13 +78,15 @@ class CueWords:
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and (word in self.exact or word.startswith(self.prefixes))
 
-    def near(self, before: Sequence[str], after: Sequence[str]) -> str | None:
-        """The first cue among the words around a hit, or None."""
-        if before and before[-1] in self.right_before:
-            return before[-1]
-        if after and after[0] in self.right_after:
-            return after[0]
-        for word in (*reversed(before), *after):
+    def near(self, around: Surroundings, clause: Surroundings | None = None) -> str | None:
+        """The first cue among the words around a hit, or None. Cues that must stand right
+        next to it count only within its clause (`asu ku`, not `asu, aku lali`)."""
+        near = clause if clause is not None else around
+        if near.before and near.before[-1] in self.right_before:
+            return near.before[-1]
+        if near.after and near.after[0] in self.right_after:
+            return near.after[0]
+        for word in (*reversed(around.before), *around.after):
             if word in self:
                 return word
         return None
@@ -154,7 +156,7 @@ class MessageFacts:
         if self._title_case is None:
             words = [word for word in self.text.split() if word[:1].isalpha()]
             capitalised = sum(1 for word in words if word[0].isupper())
-            self._title_case = len(words) >= 2 and capitalised >= 0.6 * len(words)
+            self._title_case = len(words) >= 2 and capitalised >= 0.8 * len(words)
         return self._title_case
 
 
@@ -178,18 +180,19 @@ def judge(
         score += ADDRESSED
         reasons.append("addressed")
     fragment = facts.text[around.span[0] : around.span[1]]
+    clause = _within_clause(around, facts.text)
     if _disguised(fragment, around.words):
         score += DISGUISED
         reasons.append("disguised")
     for boost in entry.boosts:
         cues = rules.senses.get(boost)
-        cue = cues.near(around.before, around.after) if cues is not None else None
+        cue = cues.near(around, clause) if cues is not None else None
         if cue is not None:
             score += BOOSTED
             reasons.append(f"with {boost}:{cue}")
             break
     for sense in entry.senses:
-        cue = _sense_cue(sense, around, rules, facts, fragment)
+        cue = _sense_cue(sense, around, clause, rules, facts, fragment)
         if cue is not None:
             score += INNOCENT_SENSE
             reasons.append(f"{sense}:{cue}")
@@ -241,6 +244,25 @@ def counts(score: float) -> bool:
     return score >= THRESHOLD - _EPSILON
 
 
+_CLAUSE_END_RE = re.compile(r"[,.!?;:()\n]")
+
+
+def _within_clause(around: Surroundings, text: str) -> Surroundings:
+    """The words around a hit cut at the clause's ends: a word across a comma or a full
+    stop does not stand next to it (`asu, aku lali`: "aku" is not the dog's owner)."""
+    start, end = around.span
+    head = text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_END_RE.finditer(head)), default=0)
+    words_before = len(_WORD_CHARS_RE.findall(head[cut:]))
+    tail = text[end : end + 80]
+    stop = _CLAUSE_END_RE.search(tail)
+    words_after = len(_WORD_CHARS_RE.findall(tail[: stop.start()] if stop else tail))
+    if words_before >= len(around.before) and words_after >= len(around.after):
+        return around
+    before = around.before[len(around.before) - words_before :] if words_before else ()
+    return Surroundings(around.words, before, around.after[:words_after], around.span)
+
+
 def _overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
@@ -285,11 +307,16 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
 
 
 def _sense_cue(
-    sense: str, around: Surroundings, rules: ContextRules, facts: MessageFacts, fragment: str
+    sense: str,
+    around: Surroundings,
+    clause: Surroundings,
+    rules: ContextRules,
+    facts: MessageFacts,
+    fragment: str,
 ) -> str | None:
     cues = rules.senses.get(sense)
     if cues is not None:
-        cue = cues.near(around.before, around.after)
+        cue = cues.near(around, clause)
         if cue is not None:
             return cue
     if sense in PROPER_NOUN_SENSES and _proper_noun(fragment, around.span, facts):
@@ -305,7 +332,7 @@ def _proper_noun(fragment: str, span: tuple[int, int], facts: MessageFacts) -> b
     before = facts.text[: span[0]].rstrip(" \t\"'(“‘")
     if before and before[-1] not in _SENTENCE_END:
         return True
-    after = facts.text[span[1] :].lstrip(" ")
+    after = facts.text[span[1] :].lstrip(" ,")
     return after[:1].isupper()
 
 

@@ -90,7 +90,6 @@ _SKELETON_KINDS = (MatchKind.WORD, MatchKind.PREFIX, MatchKind.SUFFIX)
 _VOWELS = "aeiou"
 _SEPARATOR_WORD = READING_SEPARATOR.strip()
 _CANONICAL = str.maketrans({AMBIGUOUS_LETTER: "i", "l": "i"})
-_REPEATS_RE = re.compile(r"(.)\1+")
 _STARRED_WORD_RE = re.compile(rf"[^ ]*{STAR}[^ ]*")
 
 
@@ -137,8 +136,8 @@ class _Starred:
 class WordFilter:
     """A compiled banned-word list with a chat's additions, removals and allowed words."""
 
-    __slots__ = ("_allowed", "_automaton", "_context", "_longest_allowed", "_starred",
-                 "_term_count", "_vocabulary")  # fmt: skip
+    __slots__ = ("_allowed", "_allowed_phrases", "_automaton", "_context", "_longest_allowed",
+                 "_starred", "_term_count", "_vocabulary")  # fmt: skip
 
     def __init__(
         self,
@@ -152,6 +151,9 @@ class WordFilter:
         self._automaton = automaton
         self._term_count = term_count
         self._allowed = allowed
+        self._allowed_phrases = frozenset(
+            tuple(map(_squeezed, phrase)) for phrase in allowed if len(phrase) > 1
+        )
         self._longest_allowed = max((len(phrase) for phrase in allowed), default=0)
         self._context = context
         self._starred = starred
@@ -356,12 +358,17 @@ class WordFilter:
     def _is_allowed(
         self, words: tuple[str, ...], before: tuple[str, ...], after: tuple[str, ...]
     ) -> bool:
-        """Whether an allowed phrase covers the hit's words, letters doubled or not."""
+        """Whether an allowed word or phrase covers the hit's words; a phrase also with its
+        letters doubled (`anak anjiing`), a single word only as written (`twatt` is allowed,
+        `twat` is not)."""
         sequence = [_canonical(word) for word in (*before, *words, *after)]
+        squeezed = [_squeezed(word) for word in sequence]
         first, last = len(before), len(before) + len(words)
         for size in range(len(words), self._longest_allowed + 1):
             for start in range(max(0, last - size), min(first, len(sequence) - size) + 1):
-                if tuple(sequence[start : start + size]) in self._allowed:
+                if tuple(sequence[start : start + size]) in self._allowed or (
+                    size > 1 and tuple(squeezed[start : start + size]) in self._allowed_phrases
+                ):
                     return True
         return False
 
@@ -468,9 +475,9 @@ def _words_after(readings: str, space: int, count: int) -> tuple[str, ...]:
 
 
 def _canonical(word: str) -> str:
-    """A word as allowed phrases compare it: `i`, `l` and the ambiguous `1` alike, double
-    letters single (`anjiing` = `anjing`, `to1o1` = `tolol`)."""
-    return _REPEATS_RE.sub(r"\1", word.translate(_CANONICAL))
+    """A word as allowed phrases compare it: `i`, `l` and the ambiguous `1` alike
+    (`to1o1` = `tolol`)."""
+    return word.translate(_CANONICAL)
 
 
 def _forms(normalised: str, entry: WordEntry) -> list[str]:
