@@ -14,9 +14,9 @@ new chat gets; `mild_on`: the same plus `mild`):
   words around it, is changed): `emoji_inside` (anj🔥ing), `tilde_inside` (anj~ing),
   `lookalike_capitals` (ΑΝЈΙΝG: Greek and Cyrillic capitals), `star_vowel` (anj*ng),
   `dropped_vowels` (kntl; only where four letters or more remain), `leet` (4nj1n6,
-  b4n654+, t0l0l: 4 3 1 0 5 for vowels and s, 6 for g, + for t; a first consonant kept), `mixed_separators` (a.n-j_i n g)
-  and `stretched` (anjiiiing). `ratio` is the share still caught (target: 0.95 or more),
-  over the `lines` the disguise applies to.
+  b4n654+, t0l0l: 4 3 1 0 5 for vowels and s, 6 for g, + for t; a first consonant
+  kept), `mixed_separators` (a.n-j_i n g) and `stretched` (anjiiiing). `ratio` is the
+  share still caught (target: 0.95 or more), over the `lines` the disguise applies to.
 
 `chat_corpus` runs the filter on `bench.make_chat_corpus` output (`--chat-lines`, seed 1):
 a line is swearing when the generator picked it from its swear or disguise lists (some of

@@ -118,7 +118,9 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
     head, sep, rest = text.partition(":")
     if sep and head.strip().lower() in (*CATEGORIES, CUSTOM_CATEGORY) and rest.strip():
         category, text = head.strip().lower(), rest.strip()
-    weight, senses, boosts = 1.0, (), ()
+    weight: float = 1.0
+    senses: tuple[str, ...] = ()
+    boosts: tuple[str, ...] = ()
     if text.endswith(")") and "(" in text:
         text, _, rules = text[:-1].partition("(")
         text = text.strip()

@@ -350,8 +350,14 @@ class WordFilter:
             text,
         )
         return [
-            WordHit(term, best[(term, span)][0].category, span, text[span[0] : span[1]],
-                    judgement.score, judgement.reasons)  # fmt: skip
+            WordHit(
+                term,
+                best[(term, span)][0].category,
+                span,
+                text[span[0] : span[1]],
+                judgement.score,
+                judgement.reasons,
+            )
             for (term, span), judgement in zip(keys, judged, strict=True)
         ]
 
