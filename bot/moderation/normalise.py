@@ -160,20 +160,22 @@ _J_RUN_BYTES_TABLE = bytes.maketrans(b"@$+*!|", f"ast{STAR}11".encode())
 # `b4ngs4+`; the match then takes the word too, which the tables leave as it is), and `*`
 # ending a word of two letters or more (`as*`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`, `+62`) they stay
 # separators.
-_J_INNER = r"(?<={w}){j}+(?={w})"
+_J_INNER = r"(?<={w}){j}+(?={w})|(?<={l})\++(?={w})|(?<={w})\++(?={l})"  # `+` next to a letter
 _J_EDGE = (  # after _J_INNER; possessive quantifiers: one pass over a word, whatever its length
-    r"(?<!{w})[$+]+(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+[$+]+(?!{w})|(?<={l}{l})\*+(?!{w})"
+    r"(?<!{w})[$+]+(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+[$+]+(?!{w})"
+    r"|(?<!{w})(?<!\*){w}*+(?<={l}{l})\*+(?!{w})"  # `as*`, but not markdown's `*bold*`
 )
-_J_ASCII = r"[.\-_*'`~@$!|+]"
+_J_ASCII = r"[.\-_*'`~@$!|]"
 _J_INNER_RE = re.compile(  # non-ASCII symbols (emoji, ★, •) count as joiners too
-    _J_INNER.format(w=r"[^\W_]", j=rf"(?:{_J_ASCII}|[^\w\s\x00-\x7f])")
+    _J_INNER.format(w=r"[^\W_]", l=r"[^\W\d_]", j=rf"(?:{_J_ASCII}|[^\w\s\x00-\x7f])")
 )
 _J_EDGE_RE = re.compile(_J_EDGE.format(w=r"[^\W_]", l=r"[^\W\d_]", d=r"\d"))
-_J_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", j=_J_ASCII).encode())
+_J_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", l="[a-z]", j=_J_ASCII).encode())
 # Reading E: like A, but emoji and `~` inside a word join it and `*` stands for a letter,
 # while `-` and `.` still separate (`gr*pe-gr*pe`, `anj🔥ing-anj🔥ing`).
-_E_INNER_RE = re.compile(_J_INNER.format(w=r"[^\W_]", j=r"(?:[~*]|[^\w\s\x00-\x7f])"))
-_E_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", j="[~*]").encode())
+_E_INNER = r"(?<={w}){j}+(?={w})"
+_E_INNER_RE = re.compile(_E_INNER.format(w=r"[^\W_]", j=r"(?:[~*]|[^\w\s\x00-\x7f])"))
+_E_INNER_BYTES_RE = re.compile(_E_INNER.format(w="[a-z0-9]", j="[~*]").encode())
 _J_EDGE_BYTES_RE = re.compile(
     _J_EDGE.format(w=f"[a-z0-9{STAR}]", l=f"[a-z{STAR}]", d="[0-9]").encode()
 )
@@ -489,7 +491,12 @@ class Tracked:
             start, end = match.span()
             pieces.append(self.text[last:start])
             spans.extend(self.spans[last:start])
-            new = replacement(match) if callable(replacement) else match.expand(replacement)
+            if callable(replacement):
+                new = replacement(match)
+            elif "\\" in replacement:
+                new = match.expand(replacement)
+            else:
+                new = replacement
             if len(new) == end - start:
                 spans.extend(self.spans[start:end])
             elif new:

@@ -136,8 +136,8 @@ class _Starred:
 class WordFilter:
     """A compiled banned-word list with a chat's additions, removals and allowed words."""
 
-    __slots__ = ("_allowed", "_allowed_phrases", "_automaton", "_context", "_longest_allowed",
-                 "_starred", "_term_count", "_vocabulary")  # fmt: skip
+    __slots__ = ("_allowed", "_allowed_phrases", "_allowed_words", "_automaton", "_context",
+                 "_longest_allowed", "_starred", "_term_count", "_vocabulary")  # fmt: skip
 
     def __init__(
         self,
@@ -154,6 +154,9 @@ class WordFilter:
         self._allowed_phrases = frozenset(
             tuple(map(_squeezed, phrase)) for phrase in allowed if len(phrase) > 1
         )
+        self._allowed_words = frozenset(word for phrase in allowed for word in phrase) | {
+            word for phrase in self._allowed_phrases for word in phrase
+        }  # every word of an allowed phrase, as written and squeezed: a quick "no"
         self._longest_allowed = max((len(phrase) for phrase in allowed), default=0)
         self._context = context
         self._starred = starred
@@ -274,9 +277,7 @@ class WordFilter:
                 readings, plain_length = fast
                 found = list(self._automaton.iter(readings))
         if fast is None:
-            readings, plain_length = full_readings(text), 0
-            if spelled_out(readings[1 : readings.find(READING_SEPARATOR) % (len(readings) + 1)]):
-                readings += self._split_runs(text)
+            readings, plain_length = full_readings(text) + self._split_runs(text), 0
             found = list(self._automaton.iter(readings))
         found = [item for item in found if item[1][0] not in _SIGNALS]
         if STAR in readings:
@@ -367,6 +368,11 @@ class WordFilter:
         """Whether an allowed word or phrase covers the hit's words; a phrase also with its
         letters doubled (`anak anjiing`), a single word only as written (`twatt` is allowed,
         `twat` is not)."""
+        known = self._allowed_words
+        for word in words:
+            word = _canonical(word)
+            if word not in known and _squeezed(word) not in known:
+                return False
         sequence = [_canonical(word) for word in (*before, *words, *after)]
         squeezed = [_squeezed(word) for word in sequence]
         first, last = len(before), len(before) + len(words)
@@ -529,18 +535,20 @@ def _skeletons(normalised: str, entry: WordEntry) -> list[str]:
     variants: set[str] = set()
     for form in _forms(normalised, entry):
         words = form.split(" ")
-        skeletons = [_skeleton(word) for word in words]
-        for index, skeleton in enumerate(skeletons):
+        for index, word in enumerate(words):
+            skeleton = _skeleton(word, _MIN_SKELETON_LENGTH)
             if skeleton is not None:
                 variants.add(" ".join([*words[:index], skeleton, *words[index + 1 :]]))
-        if sum(skeleton is not None for skeleton in skeletons) > 1:
-            variants.add(" ".join(s or w for s, w in zip(skeletons, words, strict=True)))
+        if len(words) > 1:  # in a phrase, three letters are distinctive enough: krng ajr
+            shortened = [_skeleton(word, _MIN_SKELETON_LENGTH - 1) or word for word in words]
+            if shortened != words:
+                variants.add(" ".join(shortened))
     return sorted(variants)
 
 
-def _skeleton(word: str) -> str | None:
+def _skeleton(word: str, shortest: int) -> str | None:
     skeleton = word[0] + "".join(c for c in word[1:] if c not in _VOWELS)
-    return skeleton if len(skeleton) >= _MIN_SKELETON_LENGTH and skeleton != word else None
+    return skeleton if len(skeleton) >= shortest and skeleton != word else None
 
 
 def _ambiguous_variants(term: str) -> list[str]:
