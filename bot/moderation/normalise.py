@@ -160,9 +160,10 @@ _J_RUN_BYTES_TABLE = bytes.maketrans(b"@$+*!|", f"ast{STAR}11".encode())
 # `b4ngs4+`; the match then takes the word too, which the tables leave as it is), and `*`
 # ending a word of two letters or more (`as*`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`, `+62`) they stay
 # separators.
-_J_INNER = r"(?<={w}){j}+(?={w})|(?<={l})\++(?={w})|(?<={w})\++(?={l})"  # `+` next to a letter
+_J_INNER = r"(?<={w}){j}+(?={w})"
 _J_EDGE = (  # after _J_INNER; possessive quantifiers: one pass over a word, whatever its length
-    r"(?<!{w})[$+]+(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+[$+]+(?!{w})"
+    r"(?<!{w})\$+(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+\$+(?!{w})"  # `$hit`, `a$$`
+    r"|(?<!{w})(?<!\+)(?=(?:{w}|\+)*?{l})(?=(?:{w}|\+)*?\+)(?:{w}|\+)++"  # `s3+4n`, `b4ngs4+`
     r"|(?<!{w})(?<!\*){w}*+(?<={l}{l})\*+(?!{w})"  # `as*`, but not markdown's `*bold*`
 )
 _J_ASCII = r"[.\-_*'`~@$!|]"
