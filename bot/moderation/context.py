@@ -180,7 +180,7 @@ def judge(
         score += ADDRESSED
         reasons.append("addressed")
     fragment = facts.text[around.span[0] : around.span[1]]
-    clause = _within_clause(around, facts.text)
+    clause = _within_clause(around, facts.text) if entry.senses or entry.boosts else around
     if _disguised(fragment, around.words):
         score += DISGUISED
         reasons.append("disguised")

@@ -225,8 +225,9 @@ def _is_plain_symbol(char: str) -> bool:
 
 
 def _ascii_view(text: str) -> bytes | None:
-    """The text as ASCII bytes with each emoji and symbol as `~` (a separator, and a joiner
-    inside a word in reading J: `anj🔥ing`); None if anything else is non-ASCII."""
+    """The text as ASCII bytes with each emoji and symbol as a separator (`~` when glued to
+    ASCII on both sides, which reading J joins inside a word: `anj🔥ing`; `?` elsewhere,
+    which costs reading J nothing); None if anything else is non-ASCII."""
     if text.isascii():
         return text.encode("ascii")
     for selector in ("\ufe0f", "\ufe0e", "\u200d"):  # emoji presentation and joiner: dropped
@@ -236,11 +237,21 @@ def _ascii_view(text: str) -> bytes | None:
         for char in run:
             if not ("\U0001f300" <= char <= "\U0001faff" or _is_plain_symbol(char)):
                 return None  # not an emoji from the main blocks, nor another plain symbol
-    return _NON_ASCII_RE.sub(_tildes, text).encode("ascii")
+    raw = text.encode("ascii", "replace")  # one "?" per character: positions stay
+    shape = raw.translate(_GLUE_SHAPE_TABLE)
+    if shape.find(b"a?") == -1 or shape.find(b"?a") == -1:  # the usual case: 🔥 after a space
+        return raw
+    marked = bytearray(raw)
+    for glued in _GLUED_BYTES_RE.finditer(raw):
+        for position in range(glued.start(), glued.end()):
+            if not text[position].isascii():  # a symbol, not a question mark the user typed
+                marked[position] = 126  # "~"
+    return bytes(marked)
 
 
-def _tildes(match: re.Match[str]) -> str:
-    return "~" * len(match.group())
+# a run of "?" glued to other printable ASCII on both sides: maybe symbols inside a word
+_GLUED_BYTES_RE = re.compile(rb"(?<=[\x21-\x3e\x40-\x7e])\?+(?=[\x21-\x3e\x40-\x7e])")
+_GLUE_SHAPE_TABLE = bytes(63 if c == 63 else 97 if 0x21 <= c <= 0x7E else 32 for c in range(256))
 
 
 def _leet_bytes(tokens: list[bytes]) -> list[bytes]:
@@ -289,7 +300,9 @@ def fast_readings(text: str, collapse_runs: bool = False) -> tuple[str, int] | N
     if marks.find(b".") != -1 and _may_read_differently(raw):
         lowered = raw.translate(_LOWER_BYTES)
         inner = _J_INNER_BYTES_RE.sub(_j_run_bytes, lowered)
-        j_tokens = _J_EDGE_BYTES_RE.sub(_j_run_bytes, inner).translate(_J_TABLE).split()
+        if inner.find(b"$") != -1 or inner.find(b"+") != -1 or inner.find(b"*") != -1:
+            inner = _J_EDGE_BYTES_RE.sub(_j_run_bytes, inner)
+        j_tokens = inner.translate(_J_TABLE).split()
         if has_leet_digits:
             j_tokens = _leet_bytes(j_tokens)
         reading_j = b" ".join(j_tokens)
@@ -329,7 +342,10 @@ def _e_run(match: re.Match[str]) -> str:
 
 def _j_reading(folded: str) -> str:
     """Folded text as reading J reads its punctuation (before the digits' leetspeak)."""
-    return _J_EDGE_RE.sub(_j_run, _J_INNER_RE.sub(_j_run, folded))
+    inner = _J_INNER_RE.sub(_j_run, folded)
+    if "$" in inner or "+" in inner or "*" in inner:
+        return _J_EDGE_RE.sub(_j_run, inner)
+    return inner
 
 
 def _j_run(match: re.Match[str]) -> str:

@@ -31,7 +31,6 @@ at most `MAX_HITS` judgements, each over a few words: hostile input cannot make 
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 from collections.abc import Collection, Iterable
@@ -244,7 +243,10 @@ class WordFilter:
     def match(self, text: str) -> list[WordHit]:
         """Every listed term in `text` that counts where it stands (up to `MAX_HITS`), in
         order of appearance, with where it is and why."""
-        return [hit for hit in self.candidates(text) if hit.counts]
+        scanned = self._scan(text)
+        if scanned is None:
+            return []
+        return [hit for hit in self._resolve(text, *scanned) if hit.counts]
 
     def candidates(self, text: str) -> list[WordHit]:
         """Every listed term in `text` outside allowed phrases (up to `MAX_HITS`), judged:
@@ -314,14 +316,25 @@ class WordFilter:
 
         Hits inside the plain reading of a fast-path message (`plain_length` > 0) are
         located by counting words; others through the tracked normalisation, which gives
-        the same readings with the source of every character.
+        the same readings with the source of every character. A term found in another
+        reading no more often than in the plain one is the same occurrence, read twice.
         """
         facts = MessageFacts(text)
         located = _Locator(text, readings, plain_length)
         reach = max(WINDOW, self._longest_allowed - 1)
         best: dict[tuple[str, tuple[int, int]], tuple[WordEntry, Judgement]] = {}
+        in_plain: dict[str, int] = {}
+        elsewhere: dict[tuple[int, str], int] = {}
         for end, (entry, size) in found:
             assert isinstance(entry, WordEntry)
+            if plain_length:
+                if end < plain_length:
+                    in_plain[entry.term] = in_plain.get(entry.term, 0) + 1
+                else:
+                    reading = (readings.rfind(READING_SEPARATOR, 0, end), entry.term)
+                    elsewhere[reading] = elsewhere.get(reading, 0) + 1
+                    if elsewhere[reading] <= in_plain.get(entry.term, 0):
+                        continue
             start = end + 1 - size
             word_start = readings.rfind(" ", 0, start + 1) + 1
             word_end = readings.find(" ", end)
@@ -374,13 +387,26 @@ class WordFilter:
             if word not in known and _squeezed(word) not in known:
                 return False
         sequence = [_canonical(word) for word in (*before, *words, *after)]
-        squeezed = [_squeezed(word) for word in sequence]
         first, last = len(before), len(before) + len(words)
-        for size in range(len(words), self._longest_allowed + 1):
+        if self._covered(sequence, first, last, len(words), self._allowed):
+            return True
+        if not _DOUBLE_LETTER_RE.search(" ".join(sequence)):
+            return False  # squeezing changes nothing
+        squeezed = [_squeezed(word) for word in sequence]
+        return self._covered(squeezed, first, last, max(2, len(words)), self._allowed_phrases)
+
+    def _covered(
+        self,
+        sequence: list[str],
+        first: int,
+        last: int,
+        shortest: int,
+        phrases: frozenset[tuple[str, ...]],
+    ) -> bool:
+        """Whether a phrase of `phrases` covers `sequence[first:last]`."""
+        for size in range(shortest, self._longest_allowed + 1):
             for start in range(max(0, last - size), min(first, len(sequence) - size) + 1):
-                if tuple(sequence[start : start + size]) in self._allowed or (
-                    size > 1 and tuple(squeezed[start : start + size]) in self._allowed_phrases
-                ):
+                if tuple(sequence[start : start + size]) in phrases:
                     return True
         return False
 
@@ -388,27 +414,26 @@ class WordFilter:
 class _Locator:
     """Where a run of reading words came from in the original text."""
 
-    __slots__ = ("_plain_length", "_readings", "_spaces", "_text", "_token_spans", "_tracked")
+    __slots__ = ("_looked", "_plain_length", "_readings", "_text", "_token_spans", "_tracked")
 
     def __init__(self, text: str, readings: str, plain_length: int) -> None:
         self._text = text
         self._readings = readings
         self._plain_length = plain_length
         self._token_spans: list[tuple[int, int]] | None = None
-        self._spaces: list[int] = []
+        self._looked = False
         self._tracked: Tracked | None = None
 
     def span(self, word_start: int, word_end: int) -> tuple[int, int]:
         if word_end < self._plain_length:
-            if not self._spaces:
+            if not self._looked:
                 reading_a = self._readings[1 : self._plain_length - 1]
                 self._token_spans = plain_token_spans(self._text, reading_a)
-                self._spaces = [i for i, c in enumerate(self._readings[: self._plain_length])
-                                if c == " "]  # fmt: skip
+                self._looked = True
             if self._token_spans is not None:
                 # word number = spaces before the word's first letter (its space after), minus one
-                first = bisect.bisect_left(self._spaces, word_start) - 1
-                last = bisect.bisect_left(self._spaces, word_end) - 1
+                first = self._readings.count(" ", 0, word_start) - 1
+                last = self._readings.count(" ", 0, word_end) - 1
                 return (self._token_spans[first][0], self._token_spans[last][1])
         if self._tracked is None:
             self._tracked = full_readings_tracked(self._text)
@@ -592,6 +617,7 @@ def _squeezed(word: str) -> str:
 
 
 _REPEATED_LETTER_RE = re.compile(rf"([^{STAR}])\1+")
+_DOUBLE_LETTER_RE = re.compile(rf"([^{STAR} ])\1")
 
 
 def _starred_terms(
