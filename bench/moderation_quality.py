@@ -62,19 +62,23 @@ class Line:
     text: str
 
 
+class CorpusError(ValueError):
+    """A split that cannot be read; the message names the file (and line)."""
+
+
 def read_split(path: Path) -> list[Line]:
-    """The lines of one split; raises SystemExit with one line if it cannot be read."""
+    """The lines of one split. Raises CorpusError naming the file and line."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    except OSError as error:
-        raise SystemExit(f"moderation_quality: cannot read {path}: {error.strerror}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CorpusError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
     if not rows or rows[0] != ["label", "kind", "text"]:
-        raise SystemExit(f"moderation_quality: {path}: expected the header label, kind, text")
+        raise CorpusError(f"{path}: expected the header label, kind, text")
     lines = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != 3 or row[0] not in ("abusive", "clean"):
-            raise SystemExit(f"moderation_quality: {path}:{number}: expected label, kind, text")
+            raise CorpusError(f"{path}:{number}: expected label, kind, text")
         lines.append(Line(*row))
     return lines
 
@@ -154,7 +158,9 @@ def stretched(word: str) -> str | None:
     return word + word[-1] * 3 if word else None
 
 
-DISGUISES: dict[str, Callable[[str], str | None]] = {
+Disguise = Callable[[str], str | None]
+
+DISGUISES: dict[str, Disguise] = {
     "emoji_inside": emoji_inside,
     "tilde_inside": tilde_inside,
     "lookalike_capitals": lookalike_capitals,
@@ -167,7 +173,7 @@ DISGUISES: dict[str, Callable[[str], str | None]] = {
 
 
 def disguise_line(
-    text: str, hits: Sequence[WordHit], disguise: Callable[[str], str | None], markers: set[str]
+    text: str, hits: Sequence[WordHit], disguise: Disguise, markers: set[str]
 ) -> str | None:
     """`text` with the key word of each hit disguised (its longest word that is not a
     context word such as `dasar` or `lu`), as people hide the word that matters, or None if
@@ -340,7 +346,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     markers = context_markers(context)
     summary: dict[str, Any] = {}
     for split in args.splits:
-        lines = read_split(args.data / f"{split}.tsv")
+        try:
+            lines = read_split(args.data / f"{split}.tsv")
+        except CorpusError as error:
+            print(f"moderation_quality: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
         summary[split] = {
             "default": quality(lines, default),
             "mild_on": quality(lines, mild_on),
