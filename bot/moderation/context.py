@@ -26,7 +26,8 @@ Evidence that it is not (each `-1`):
   another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`);
 * **mentioned, not used**: in quotes, right after `kata`/`istilah`/`the word`, or right
   before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`);
-* **said of oneself** (insults only): `bego banget gw`, `gw emang goblok`.
+* **said of oneself** (insults only, and not when also aimed at someone: `gw bilang bego
+  lu`): `bego banget gw`, `gw emang goblok`.
 
 The cue words are data, in `wordlists/context.txt` (see `parse_context` for the format).
 Everything here is pure and works on the normalised words around a hit, so it costs
@@ -174,9 +175,8 @@ def judge(
     """Weight plus the evidence found around one hit (not yet `with_others`)."""
     score = entry.weight
     reasons: list[str] = []
-    if _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers) or (
-        _addressing_suffix(entry, around)
-    ):
+    addressed = _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers)
+    if addressed or _addressing_suffix(entry, around):
         score += ADDRESSED
         reasons.append("addressed")
     fragment = facts.text[around.span[0] : around.span[1]]
@@ -200,8 +200,10 @@ def judge(
     if _mentioned(around, rules, facts.text):
         score += MENTIONED
         reasons.append("mentioned")
-    if entry.category in SELF_DIRECTED_CATEGORIES and _next_to(
-        around, rules.self_words, rules.self_words, rules.fillers
+    if (
+        entry.category in SELF_DIRECTED_CATEGORIES
+        and not addressed
+        and _next_to(around, rules.self_words, rules.self_words, rules.fillers)
     ):
         score += SELF_DIRECTED
         reasons.append("self")

@@ -230,3 +230,10 @@ def test_a_filter_with_its_own_cue_words() -> None:
     assert chat.match("dasar mutt") == []  # "dasar" is not a cue in this file
     assert chat.match("hey, mutt") != []  # a comma does not hide who is spoken to
     assert chat.match("hey mutt, your kennel is open") == []
+
+
+def test_an_insult_aimed_at_someone_is_not_banter_because_i_was_mentioned(
+    words: WordFilter,
+) -> None:
+    assert words.match("aduh gw emang bego") == []
+    assert [hit.term for hit in words.match("gw juga gitu, bego lu")] == ["bego"]
