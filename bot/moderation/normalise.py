@@ -160,9 +160,11 @@ _J_RUN_BYTES_TABLE = bytes.maketrans(b"@$+*!|", f"ast{STAR}11".encode())
 # `b4ngs4+`; the match then takes the word too, which the tables leave as it is), and `*`
 # ending a word of two letters or more (`as*`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`, `+62`) they stay
 # separators.
-_J_INNER = r"(?<={w}){j}+(?={w})"
-_J_EDGE = (  # after _J_INNER; possessive quantifiers: one pass over a word, whatever its length
-    r"(?<!{w})\$+(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+\$+(?!{w})"  # `$hit`, `a$$`
+# Each run is read once: possessive quantifiers, and a run of `$`, `+` or `*` is tried only
+# from its first character (otherwise "$$$…$" is re-read from every position: quadratic).
+_J_INNER = r"(?<={w}){j}++(?={w})"
+_J_EDGE = (  # after _J_INNER
+    r"(?<!{w})(?<!\$)\$++(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+\$++(?!{w})"  # `$hit`, `a$$`
     r"|(?<!{w})(?<!\+)(?=(?:{w}|\+)*?{l})(?=(?:{w}|\+)*?\+)(?:{w}|\+)++"  # `s3+4n`, `b4ngs4+`
     r"|(?<!{w})(?<!\*){w}*+(?<={l}{l})\*+(?!{w})"  # `as*`, but not markdown's `*bold*`
 )
@@ -174,7 +176,7 @@ _J_EDGE_RE = re.compile(_J_EDGE.format(w=r"[^\W_]", l=r"[^\W\d_]", d=r"\d"))
 _J_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", l="[a-z]", j=_J_ASCII).encode())
 # Reading E: like A, but emoji and `~` inside a word join it and `*` stands for a letter,
 # while `-` and `.` still separate (`gr*pe-gr*pe`, `anj🔥ing-anj🔥ing`).
-_E_INNER = r"(?<={w}){j}+(?={w})"
+_E_INNER = r"(?<={w}){j}++(?={w})"
 _E_INNER_RE = re.compile(_E_INNER.format(w=r"[^\W_]", j=r"(?:[~*]|[^\w\s\x00-\x7f])"))
 _E_INNER_BYTES_RE = re.compile(_E_INNER.format(w="[a-z0-9]", j="[~*]").encode())
 _J_EDGE_BYTES_RE = re.compile(

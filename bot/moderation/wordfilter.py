@@ -89,7 +89,7 @@ _SKELETON_KINDS = (MatchKind.WORD, MatchKind.PREFIX, MatchKind.SUFFIX)
 _VOWELS = "aeiou"
 _SEPARATOR_WORD = READING_SEPARATOR.strip()
 _CANONICAL = str.maketrans({AMBIGUOUS_LETTER: "i", "l": "i"})
-_STARRED_WORD_RE = re.compile(rf"[^ ]*{STAR}[^ ]*")
+_STARRED_WORD_RE = re.compile(rf"(?<![^ ])[^ {STAR}]*+{STAR}[^ ]*+")  # from a word's start: linear
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,3 +100,4 @@ def test_starred_words_are_looked_at_a_bounded_number_of_times(words: WordFilter
 def test_long_hostile_runs_of_separated_letters_stay_bounded(words: WordFilter) -> None:
     assert words.match("a.b-" * 5000) == []
     assert len(words.match("a n j i n g . " * 400)) <= MAX_HITS
+    assert words.match("x*y " + "a" * 100_000) == []  # a long word after a starred one

@@ -132,6 +132,18 @@ def test_mixed_separators_join_in_their_own_reading() -> None:
     assert spelled_runs("halo semua") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["$" * 100_000, "$" * 100_000 + "a", "+" * 100_000 + "a", "ab" + "*" * 100_000,
+     "a*" * 50_000, "a~" * 50_000, "a🔥" * 50_000, "a.b-" * 25_000 + "zz"],
+)  # fmt: skip
+def test_runs_of_joiners_are_read_once(text: str) -> None:
+    """Each would take minutes if a pattern re-read the run from every position."""
+    assert full_readings_tracked(text).text == full_readings(text)
+    fast = fast_readings(text, collapse_runs=True)
+    assert fast is not None and fast[1] > 0
+
+
 def test_possessive_runs_stay_linear_on_hostile_words() -> None:
     word = "a" * 50_000 + "+"
     assert full_readings(word).endswith("aat ")
