@@ -6,7 +6,8 @@
     verdict = evaluate(message, RuleContext(compiled, now, recent, joined_at))
 
 Modules, one job each: `normalise` (bypass-proof text), `terms` (word-list format and
-the shipped lists), `wordfilter` (Aho-Corasick whole-word matching), `links`
+the shipped lists), `wordfilter` (Aho-Corasick whole-word matching), `context` (whether a
+listed word, where it stands, is abuse: weights, evidence, innocent senses), `links`
 (links, invites, allowlist), `activity` (recent messages per sender), `rules`,
 `evaluate`, `policy` (settings data and JSON), `settings` (typed `settings` commands
 and the overview), `sanctions` (delete/warn/mute/ban actions), `ladder` (warnings),

@@ -44,6 +44,9 @@ from dataclasses import dataclass
 AMBIGUOUS_LETTER = "1"
 """What `1`, `!` and `|` stand for inside a word: matched against both `i` and `l`."""
 
+READING_SEPARATOR = " | "
+"""Between two readings: no term spans it, and context stops at it."""
+
 # Characters that render as nothing (or nearly) and are used to split a word invisibly.
 _INVISIBLE = (
     "\u00ad"  # soft hyphen
@@ -70,7 +73,8 @@ _MARK_RANGES = (
     (0xE0100, 0xE01EF),
 )
 
-# Look-alikes that NFKD leaves alone, keyed by their casefolded form.
+# Look-alikes that NFKD leaves alone, keyed by their casefolded form, and the few capitals
+# whose lower-case form looks like another letter (Greek Ν Μ Υ Η, Cyrillic И).
 _HOMOGLYPHS = {
     # Cyrillic
     "а": "a", "в": "b", "г": "r", "д": "d", "е": "e", "ё": "e", "к": "k", "м": "m",
@@ -81,6 +85,12 @@ _HOMOGLYPHS = {
     "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i",
     "κ": "k", "μ": "u", "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "c", "τ": "t",
     "υ": "u", "χ": "x", "ω": "w",
+    # capitals that casefold to a different look-alike: Greek Ν is an N, not ν (v)
+    "Η": "h", "Μ": "m", "Ν": "n", "Υ": "y", "ϒ": "y", "Λ": "a", "Δ": "a", "Σ": "e",
+    "Π": "n", "Γ": "r", "Θ": "o", "Φ": "o", "Ω": "o", "И": "n", "Я": "r", "Л": "n",
+    "и": "u", "л": "n", "ш": "w", "щ": "w",
+    # Armenian
+    "օ": "o", "ո": "n", "ս": "u", "հ": "h", "ց": "g",
     # Latin letters that do not decompose
     "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i",
     "æ": "ae", "œ": "oe", "ɑ": "a", "ɩ": "i", "ɛ": "e", "ɔ": "c", "ʋ": "u",
@@ -96,11 +106,19 @@ for _low, _high in _MARK_RANGES:
 _FOLD_TABLE.update({ord(k): v for k, v in _HOMOGLYPHS.items()})
 _FOLD_TABLE.update({0x1F1E6 + i: chr(ord("a") + i) for i in range(26)})  # 🇦 … 🇿
 
-_DIGIT_LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
-_DIGIT_LEET_BYTES = bytes.maketrans(b"0345789", b"oeastbg")
-_JOINERS = ".-_*'`"  # dropped inside words in reading J
+_DIGIT_LEET = str.maketrans(
+    {"0": "o", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b", "9": "g"}
+)
+_DIGIT_LEET_BYTES = bytes.maketrans(b"03456789", b"oeasgtbg")
+_LEET_DIGITS = "03456789"
+STAR = "X"
+"""What `*` inside a word becomes in reading J: a letter the filter matches against any
+letter (`anj*ng`, `sh*t`, `f**k`). Readings are lower case, so a capital never collides."""
+_JOINERS = ".-_'`~"  # dropped inside words in reading J (and emoji, see `_ascii_view`)
 _J_DELETE = _JOINERS.encode()
-_PUNCT_LEET = {"@": "a", "$": "s", "!": AMBIGUOUS_LETTER, "|": AMBIGUOUS_LETTER}
+_PUNCT_LEET = {
+    "@": "a", "$": "s", "+": "t", "*": STAR, "!": AMBIGUOUS_LETTER, "|": AMBIGUOUS_LETTER,
+}  # fmt: skip
 
 _W = r"[^\W_]"  # a letter or digit, in any script
 _SEPARATOR = r"[\s.,\-_*+~:;/\\'\"`^=·•]+"
@@ -108,10 +126,14 @@ _SEPARATOR = r"[\s.,\-_*+~:;/\\'\"`^=·•]+"
 # `a.n.j.i.n.g`, `a. n. j`. A different separator ends the word, so `a.n.j.i.n.g b.a.b.i`
 # reads as two words.
 _SINGLES_RE = re.compile(rf"(?<!{_W}){_W}({_SEPARATOR}){_W}(?:\1{_W})+(?!{_W})")
+# The same with any separators (`a.n-j_i n g`): joined in an extra reading only, since a
+# change of separator usually starts a new word.
+_MIXED_SINGLES_RE = re.compile(rf"(?<!{_W}){_W}(?:{_SEPARATOR}{_W}){{2,}}(?!{_W})")
 _SEPARATOR_RE = re.compile(_SEPARATOR)
 _DIGIT_TOKEN_RE = re.compile(rf"(?<!{_W}){_W}*\d{_W}*")  # a token with a digit in it
 _NON_WORD_RE = re.compile(r"[\W_]+")
-_RUN3_RE = re.compile(r"([^\W\d_])\1{2,}")
+# a letter (or the ambiguous 1) three times or more; a run of stars is not a stretched letter
+_RUN3_RE = re.compile(rf"((?!{STAR})[^\W\d_]|{AMBIGUOUS_LETTER})\1{{2,}}")
 
 
 def _two(match: re.Match[str]) -> str:
@@ -123,6 +145,7 @@ def _one(match: re.Match[str]) -> str:
 
 
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+_READING_SEPARATOR_BYTES = READING_SEPARATOR.encode()
 
 # Byte tables for the ASCII fast path.
 _ALNUM = b"abcdefghijklmnopqrstuvwxyz0123456789"
@@ -130,19 +153,40 @@ _A_TABLE = bytes(
     c if c in _ALNUM else (c + 32 if 65 <= c <= 90 else 32) for c in range(256)
 )  # letters lowercased, digits kept, everything else a space
 _J_RUN_TABLE = {ord(c): None for c in _JOINERS} | {ord(k): v for k, v in _PUNCT_LEET.items()}
-_J_RUN_BYTES_TABLE = bytes.maketrans(b"@$!|", b"as11")
-# Where reading J reads punctuation: runs of joiners and `@ $ ! |` between two letters or
-# digits (`anj.ing`, `sh!t`, `b@bi`, `a$$hole`), `$` starting a word (`$hit`) and `$` ending
-# one (`a$$`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`) they stay separators.
-_J_CHARS = r"[.\-_*'`@$!|]"
-# Each run is read once: possessive quantifiers, and a `$` run is tried only from its first `$`
-# (otherwise "$$$…$" would be re-read from every position: quadratic).
-_J_RUN = rf"(?<={{w}}){_J_CHARS}++(?={{w}})|(?<!{{w}})(?<!\$)\$++(?={{l}})|(?<={{l}})\$++(?!{{w}})"
-_J_RUN_RE = re.compile(_J_RUN.format(w=r"[^\W_]", l=r"[^\W\d_]"))
-_J_RUN_BYTES_RE = re.compile(_J_RUN.format(w="[A-Za-z0-9]", l="[A-Za-z]").encode())
+_J_RUN_BYTES_TABLE = bytes.maketrans(b"@$+*!|", f"ast{STAR}11".encode())
+# Where reading J reads punctuation: runs of joiners, emoji and `@ $ + * ! |` between two
+# letters or digits (`anj.ing`, `anj~ing`, `anj🔥ing`, `sh!t`, `b@bi`, `a$$hole`, `anj*ng`),
+# `$` or `+` starting or ending a word with a letter in it (`$hit`, `+0l0l`, `a$$`,
+# `b4ngs4+`; the match then takes the word too, which the tables leave as it is), and `*`
+# ending a word of two letters or more (`as*`). Elsewhere (`ok.`, `mantap!!`, `@budi`, `$100`, `+62`) they stay
+# separators.
+# Each run is read once: possessive quantifiers, and a run of `$`, `+` or `*` is tried only
+# from its first character (otherwise "$$$…$" is re-read from every position: quadratic).
+_J_INNER = r"(?<={w}){j}++(?={w})"
+_J_EDGE = (  # after _J_INNER
+    r"(?<!{w})(?<!\$)\$++(?={w}*{l})|(?<!{w}){d}*+{l}{w}*+\$++(?!{w})"  # `$hit`, `a$$`
+    r"|(?<!{w})(?<!\+)(?=(?:{w}|\+)*?{l})(?=(?:{w}|\+)*?\+)(?:{w}|\+)++"  # `s3+4n`, `b4ngs4+`
+    r"|(?<!{w})(?<!\*){w}*+(?<={l}{l})\*+(?!{w})"  # `as*`, but not markdown's `*bold*`
+)
+_J_ASCII = r"[.\-_*'`~@$!|]"
+_J_INNER_RE = re.compile(  # non-ASCII symbols (emoji, ★, •) count as joiners too
+    _J_INNER.format(w=r"[^\W_]", l=r"[^\W\d_]", j=rf"(?:{_J_ASCII}|[^\w\s\x00-\x7f])")
+)
+_J_EDGE_RE = re.compile(_J_EDGE.format(w=r"[^\W_]", l=r"[^\W\d_]", d=r"\d"))
+_J_INNER_BYTES_RE = re.compile(_J_INNER.format(w="[a-z0-9]", l="[a-z]", j=_J_ASCII).encode())
+# Reading E: like A, but emoji and `~` inside a word join it and `*` stands for a letter,
+# while `-` and `.` still separate (`gr*pe-gr*pe`, `anj🔥ing-anj🔥ing`).
+_E_INNER = r"(?<={w}){j}++(?={w})"
+_E_INNER_RE = re.compile(_E_INNER.format(w=r"[^\W_]", j=r"(?:[~*]|[^\w\s\x00-\x7f])"))
+_E_INNER_BYTES_RE = re.compile(_E_INNER.format(w="[a-z0-9]", j="[~*]").encode())
+_J_EDGE_BYTES_RE = re.compile(
+    _J_EDGE.format(w=f"[a-z0-9{STAR}]", l=f"[a-z{STAR}]", d="[0-9]").encode()
+)
+_LOWER_BYTES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_J_TABLE = bytes(c if c == ord(STAR) else _A_TABLE[c] for c in range(256))
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-RUN_SIGNALS: tuple[str, ...] = tuple(letter * 3 for letter in _LETTERS)
+RUN_SIGNALS: tuple[str, ...] = tuple(letter * 3 for letter in _LETTERS + AMBIGUOUS_LETTER)
 """Fragments that mean "runs of letters must be collapsed" (`anjiiing`)."""
 SPELLING_SIGNALS: tuple[str, ...] = tuple(
     f" {first} {second} " for first in _LETTERS + "0123456789" for second in _LETTERS + "0123456789"
@@ -152,11 +196,11 @@ SPELLING_SIGNALS: tuple[str, ...] = tuple(
 The word filter looks for both kinds of signal in the same scan as the terms, so the
 common message pays nothing for these rarer cases."""
 _MARK_TABLE = bytes(
-    46 if chr(c) in _JOINERS + "".join(_PUNCT_LEET) else 51 if chr(c) in "0345789" else 32
+    46 if chr(c) in _JOINERS + "".join(_PUNCT_LEET) else 51 if chr(c) in _LEET_DIGITS else 32
     for c in range(256)
 )  # "." marks characters reading J may read, "3" digits leetspeak uses, the rest blank
 _SHAPE_TABLE = bytes(
-    97 if c in _ALNUM or 65 <= c <= 90 else 46 if chr(c) in _JOINERS + "@!|" else 32
+    97 if c in _ALNUM or 65 <= c <= 90 else 46 if chr(c) in _JOINERS + "@!|*" else 32
     for c in range(256)
 )  # letters and digits "a", joiners "." (a joiner inside a word shows as "a." and ".a")
 
@@ -183,7 +227,9 @@ def _is_plain_symbol(char: str) -> bool:
 
 
 def _ascii_view(text: str) -> bytes | None:
-    """The text as ASCII bytes with emoji and symbols as `?`; None if anything else is non-ASCII."""
+    """The text as ASCII bytes with each emoji and symbol as a separator (`~` when glued to
+    ASCII on both sides, which reading J joins inside a word: `anj🔥ing`; `?` elsewhere,
+    which costs reading J nothing); None if anything else is non-ASCII."""
     if text.isascii():
         return text.encode("ascii")
     for selector in ("\ufe0f", "\ufe0e", "\u200d"):  # emoji presentation and joiner: dropped
@@ -193,7 +239,21 @@ def _ascii_view(text: str) -> bytes | None:
         for char in run:
             if not ("\U0001f300" <= char <= "\U0001faff" or _is_plain_symbol(char)):
                 return None  # not an emoji from the main blocks, nor another plain symbol
-    return text.encode("ascii", "replace")
+    raw = text.encode("ascii", "replace")  # one "?" per character: positions stay
+    shape = raw.translate(_GLUE_SHAPE_TABLE)
+    if shape.find(b"a?") == -1 or shape.find(b"?a") == -1:  # the usual case: 🔥 after a space
+        return raw
+    marked = bytearray(raw)
+    for glued in _GLUED_BYTES_RE.finditer(raw):
+        for position in range(glued.start(), glued.end()):
+            if not text[position].isascii():  # a symbol, not a question mark the user typed
+                marked[position] = 126  # "~"
+    return bytes(marked)
+
+
+# a run of "?" glued to other printable ASCII on both sides: maybe symbols inside a word
+_GLUED_BYTES_RE = re.compile(rb"(?<=[\x21-\x3e\x40-\x7e])\?+(?=[\x21-\x3e\x40-\x7e])")
+_GLUE_SHAPE_TABLE = bytes(63 if c == 63 else 97 if 0x21 <= c <= 0x7E else 32 for c in range(256))
 
 
 def _leet_bytes(tokens: list[bytes]) -> list[bytes]:
@@ -234,13 +294,17 @@ def fast_readings(text: str, collapse_runs: bool = False) -> tuple[str, int] | N
     if has_leet_digits:
         tokens = _leet_bytes(tokens)
     reading_a = words = b" ".join(tokens)
-    parts = [b"", reading_a]
+    parts = [reading_a]
     if collapse_runs:
-        reading_a = parts[1] = _RUN3_BYTES_RE.sub(_two_bytes, words)
+        reading_a = parts[0] = _RUN3_BYTES_RE.sub(_two_bytes, words)
         if reading_a != words:
             parts.append(_RUN3_BYTES_RE.sub(_one_bytes, words))
     if marks.find(b".") != -1 and _may_read_differently(raw):
-        j_tokens = _J_RUN_BYTES_RE.sub(_j_run_bytes, raw).translate(_A_TABLE).split()
+        lowered = raw.translate(_LOWER_BYTES)
+        inner = _J_INNER_BYTES_RE.sub(_j_run_bytes, lowered)
+        if inner.find(b"$") != -1 or inner.find(b"+") != -1 or inner.find(b"*") != -1:
+            inner = _J_EDGE_BYTES_RE.sub(_j_run_bytes, inner)
+        j_tokens = inner.translate(_J_TABLE).split()
         if has_leet_digits:
             j_tokens = _leet_bytes(j_tokens)
         reading_j = b" ".join(j_tokens)
@@ -248,21 +312,52 @@ def fast_readings(text: str, collapse_runs: bool = False) -> tuple[str, int] | N
             reading_j = _RUN3_BYTES_RE.sub(_two_bytes, reading_j)
         if reading_j != reading_a:
             parts.append(reading_j)
-    parts.append(b"")
-    return b" ".join(parts).decode("ascii"), len(reading_a) + 2
+        if raw.find(b"~") != -1 or raw.find(b"*") != -1:
+            e_raw = _E_INNER_BYTES_RE.sub(_e_run_bytes, lowered)
+            e_tokens = e_raw.translate(_J_TABLE).split()
+            if has_leet_digits:
+                e_tokens = _leet_bytes(e_tokens)
+            reading_e = b" ".join(e_tokens)
+            if collapse_runs:
+                reading_e = _RUN3_BYTES_RE.sub(_two_bytes, reading_e)
+            if reading_e not in parts:
+                parts.append(reading_e)
+    return (b" " + _READING_SEPARATOR_BYTES.join(parts) + b" ").decode("ascii"), len(reading_a) + 2
 
 
 def _may_read_differently(raw: bytes) -> bool:
     """Cheap test before the regular expression: is any of reading J's punctuation inside a
-    word (or a `$` at all)? `ok.`, `mantap!!` and `@budi` are not."""
-    if raw.find(b"$") != -1:
+    word (or a `$`, `+` or `*` at all)? `ok.`, `mantap!!` and `@budi` are not."""
+    if raw.find(b"$") != -1 or raw.find(b"+") != -1 or raw.find(b"*") != -1:
         return True
     shape = raw.translate(_SHAPE_TABLE)
     return shape.find(b"a.") != -1 and shape.find(b".a") != -1
 
 
+def _e_run_bytes(match: re.Match[bytes]) -> bytes:
+    return match.group().translate(_J_RUN_BYTES_TABLE, b"~")
+
+
+def _e_run(match: re.Match[str]) -> str:
+    return STAR * match.group().count("*")
+
+
+def _j_reading(folded: str) -> str:
+    """Folded text as reading J reads its punctuation (before the digits' leetspeak)."""
+    inner = _J_INNER_RE.sub(_j_run, folded)
+    if "$" in inner or "+" in inner or "*" in inner:
+        return _J_EDGE_RE.sub(_j_run, inner)
+    return inner
+
+
 def _j_run(match: re.Match[str]) -> str:
-    return match.group().translate(_J_RUN_TABLE)
+    run = match.group()
+    if not run.isascii():
+        run = _NON_ASCII_SYMBOLS_RE.sub("", run)  # emoji and other symbols inside a word
+    return run.translate(_J_RUN_TABLE)
+
+
+_NON_ASCII_SYMBOLS_RE = re.compile(r"[^\w\s\x00-\x7f]+")
 
 
 def _j_run_bytes(match: re.Match[bytes]) -> bytes:
@@ -277,7 +372,7 @@ def spelled_out(reading_a: str) -> bool:
     return _SPELLED_OUT_RE.search(reading_a) is not None
 
 
-_RUN3_BYTES_RE = re.compile(rb"([a-z])\1{2,}")
+_RUN3_BYTES_RE = re.compile(rb"([a-z1])\1{2,}")
 
 
 def _two_bytes(match: re.Match[bytes]) -> bytes:
@@ -322,17 +417,39 @@ def _words(text: str) -> str:
 
 
 def full_readings(text: str) -> str:
-    """Readings A, B and J of any message, concatenated with single spaces around each."""
-    folded = _folded(text)
+    """Readings A, B, J and M of any message (B, J and M when they differ), each between
+    single spaces, with `READING_SEPARATOR` between them."""
+    folded_chars = fold_chars(text)
+    folded = _SINGLES_RE.sub(_join_singles, folded_chars)
     words = _words(_leet(folded))
     reading_a = _RUN3_RE.sub(_two, words)
-    parts = [" ", reading_a, " "]
+    readings = [reading_a]
     if reading_a != words:
-        parts += [_RUN3_RE.sub(_one, words), " "]
-    reading_j = _RUN3_RE.sub(_two, _words(_leet(_J_RUN_RE.sub(_j_run, folded))))
+        readings.append(_RUN3_RE.sub(_one, words))
+    reading_j = _RUN3_RE.sub(_two, _words(_leet(_j_reading(folded))))
     if reading_j != reading_a:
-        parts += [reading_j, " "]
-    return "".join(parts)
+        readings.append(reading_j)
+    mixed = _MIXED_SINGLES_RE.sub(_join_singles, folded_chars)
+    if mixed != folded:
+        reading_m = _RUN3_RE.sub(_two, _words(_leet(mixed)))
+        if reading_m not in readings:
+            readings.append(reading_m)
+    embedded = _E_INNER_RE.sub(_e_run, folded)
+    if embedded != folded:
+        reading_e = _RUN3_RE.sub(_two, _words(_leet(embedded)))
+        if reading_e not in readings:
+            readings.append(reading_e)
+    return f" {READING_SEPARATOR.join(readings)} "
+
+
+def spelled_runs(text: str) -> list[str]:
+    """Letters typed one by one (`a.n-j_i n g`, `s o n o f a b i t c h`), each run joined,
+    as the readings spell words: the word filter splits them into words it knows, since the
+    separators no longer say where a word ends."""
+    return [
+        _RUN3_RE.sub(_two, _leet(_SEPARATOR_RE.sub("", match.group())))
+        for match in _MIXED_SINGLES_RE.finditer(fold_chars(text))
+    ]
 
 
 def normalise_term(term: str) -> str:
@@ -393,7 +510,12 @@ class Tracked:
             start, end = match.span()
             pieces.append(self.text[last:start])
             spans.extend(self.spans[last:start])
-            new = replacement(match) if callable(replacement) else match.expand(replacement)
+            if callable(replacement):
+                new = replacement(match)
+            elif "\\" in replacement:
+                new = match.expand(replacement)
+            else:
+                new = replacement
             if len(new) == end - start:
                 spans.extend(self.spans[start:end])
             elif new:
@@ -422,6 +544,10 @@ def _space() -> Tracked:
     return Tracked(" ", [(0, 0)])
 
 
+def _separator() -> Tracked:
+    return Tracked(READING_SEPARATOR, [(0, 0)] * len(READING_SEPARATOR))
+
+
 def full_readings_tracked(text: str) -> Tracked:
     """`full_readings` with a source span for every output character."""
     if text.isascii():
@@ -437,12 +563,29 @@ def full_readings_tracked(text: str) -> Tracked:
     folded = start.sub(_SINGLES_RE, _join_singles)
     words = folded.sub(_DIGIT_TOKEN_RE, _digit_leet).words()
     reading_a = words.sub(_RUN3_RE, _two)
-    result = _space() + reading_a + _space()
+    readings = [reading_a]
     if reading_a.text != words.text:
-        result = result + words.sub(_RUN3_RE, _one) + _space()
+        readings.append(words.sub(_RUN3_RE, _one))
     reading_j = (
-        folded.sub(_J_RUN_RE, _j_run).sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
+        folded.sub(_J_INNER_RE, _j_run)
+        .sub(_J_EDGE_RE, _j_run)
+        .sub(_DIGIT_TOKEN_RE, _digit_leet)
+        .words()
+        .sub(_RUN3_RE, _two)
     )
     if reading_j.text != reading_a.text:
-        result = result + reading_j + _space()
-    return result
+        readings.append(reading_j)
+    mixed = start.sub(_MIXED_SINGLES_RE, _join_singles)
+    if mixed.text != folded.text:
+        reading_m = mixed.sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
+        if reading_m.text not in [reading.text for reading in readings]:
+            readings.append(reading_m)
+    embedded = folded.sub(_E_INNER_RE, _e_run)
+    if embedded.text != folded.text:
+        reading_e = embedded.sub(_DIGIT_TOKEN_RE, _digit_leet).words().sub(_RUN3_RE, _two)
+        if reading_e.text not in [reading.text for reading in readings]:
+            readings.append(reading_e)
+    result = _space() + readings[0]
+    for reading in readings[1:]:
+        result = result + _separator() + reading
+    return result + _space()

@@ -15,10 +15,26 @@ How a term matches is written on the term itself, never as a regular expression:
                 (-nya -mu -ku -lu -lo -lah -in): `kontolnya`, `kontolmu`
 
 Multi-word terms (`anak haram`) match those words in a row.
+
+A term may end with its context rule in parentheses (see `context` for the evidence):
+
+    anjing (unless animal)      counts on its own, except next to a word of its innocent
+                                sense (`anjing saya sakit`, `makanan anjing`)
+    babi+ (context; unless animal food)
+                                counts only with evidence that it is aimed at someone or
+                                meant as abuse (`dasar babi`, `babi lu`, `b4bi`), never next
+                                to a word of its innocent senses (`sate babi`)
+    kafir (context; with attack derogatory)
+                                also counts next to a word of those cue lists (`usir kafir`)
+    kampret (weight 0.75)       any weight from 0 to 1; `context` is weight 0.5
+
+A hit counts when its weight plus its evidence reaches 1. Senses and other cue lists are
+`[sense NAME]` sections of the context list (`bot/moderation/wordlists/context.txt`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,6 +50,10 @@ DEFAULT_LANGUAGES: tuple[str, ...] = ("id", "en")
 INDONESIAN_SUFFIXES: tuple[str, ...] = ("nya", "mu", "ku", "lu", "lo", "lah", "in")
 """What `term+` adds: possessive and emphatic enclitics, and colloquial `-in`."""
 
+CONTEXT_WEIGHT = 0.5
+"""The weight `(context)` gives: one piece of evidence is needed before the term counts."""
+_SENSE_NAME_RE = re.compile(r"[a-z][a-z0-9_-]*")
+
 
 class MatchKind(StrEnum):
     WORD = "word"
@@ -44,18 +64,37 @@ class MatchKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class WordEntry:
-    """One banned term as written in a list, with the category it was listed under."""
+    """One banned term as written in a list, with the category it was listed under.
+
+    `weight` is how much one hit counts toward the 1 that makes it act (1: on its own;
+    `CONTEXT_WEIGHT`: with one piece of evidence). `senses` name the innocent senses whose
+    cue words, next to the term, mean it is not abuse (`animal` for `anjing`); `boosts`
+    name cue lists whose words next to it are evidence that it is (`attack` for `kafir`).
+    """
 
     term: str
     category: str
     kind: MatchKind = MatchKind.WORD
     with_suffixes: bool = False
+    weight: float = 1.0
+    senses: tuple[str, ...] = ()
+    boosts: tuple[str, ...] = ()
 
     def spelled(self) -> str:
-        """The entry back in list syntax (`*fuck*`, `kontol+`)."""
+        """The entry back in list syntax (`*fuck*`, `kontol+`, `babi (context; unless food)`)."""
         lead = "*" if self.kind in (MatchKind.SUFFIX, MatchKind.INFIX) else ""
         tail = "*" if self.kind in (MatchKind.PREFIX, MatchKind.INFIX) else ""
-        return f"{lead}{self.term}{tail}{'+' if self.with_suffixes else ''}"
+        written = f"{lead}{self.term}{tail}{'+' if self.with_suffixes else ''}"
+        rules = []
+        if self.weight == CONTEXT_WEIGHT:
+            rules.append("context")
+        elif self.weight != 1.0:
+            rules.append(f"weight {self.weight:g}")
+        if self.senses:
+            rules.append("unless " + " ".join(self.senses))
+        if self.boosts:
+            rules.append("with " + " ".join(self.boosts))
+        return f"{written} ({'; '.join(rules)})" if rules else written
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +118,13 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
     head, sep, rest = text.partition(":")
     if sep and head.strip().lower() in (*CATEGORIES, CUSTOM_CATEGORY) and rest.strip():
         category, text = head.strip().lower(), rest.strip()
+    weight: float = 1.0
+    senses: tuple[str, ...] = ()
+    boosts: tuple[str, ...] = ()
+    if text.endswith(")") and "(" in text:
+        text, _, rules = text[:-1].partition("(")
+        text = text.strip()
+        weight, senses, boosts = _parse_rules(rules)
     with_suffixes = text.endswith("+") and len(text) > 1
     if with_suffixes:
         text = text[:-1]
@@ -92,7 +138,41 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
         (True, False): MatchKind.SUFFIX,
         (True, True): MatchKind.INFIX,
     }[(lead, tail)]
-    return WordEntry(term=term, category=category, kind=kind, with_suffixes=with_suffixes)
+    return WordEntry(term, category, kind, with_suffixes, weight, senses, boosts)
+
+
+def _parse_rules(rules: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """`context; unless animal food; with attack` → (0.5, ("animal", "food"), ("attack",))."""
+    weight: float = 1.0
+    senses: tuple[str, ...] = ()
+    boosts: tuple[str, ...] = ()
+    for rule in (part.strip().lower() for part in rules.split(";")):
+        name, _, value = rule.partition(" ")
+        value = value.strip()
+        if rule == "context":
+            weight = CONTEXT_WEIGHT
+        elif name == "weight":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = -1.0
+            if not 0 < weight <= 1:
+                raise WordListError(f"not a weight: {value!r} (write a number above 0, at most 1)")
+        elif name in ("unless", "with") and value:
+            names = tuple(value.replace(",", " ").split())
+            bad = [sense for sense in names if not _SENSE_NAME_RE.fullmatch(sense)]
+            if bad:
+                raise WordListError(f"not a sense name: {bad[0]!r}")
+            if name == "unless":
+                senses = names
+            else:
+                boosts = names
+        else:
+            raise WordListError(
+                f"not a rule: {rule!r} (write context, weight N, unless SENSE or with SENSE, "
+                "separated by ;)"
+            )
+    return weight, senses, boosts
 
 
 def parse_wordlist(text: str, source: str = "<list>") -> WordList:

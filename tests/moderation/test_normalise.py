@@ -12,6 +12,7 @@ from bot.moderation.normalise import (
     full_readings_tracked,
     normalise_term,
     spelled_out,
+    spelled_runs,
     text_fingerprint,
 )
 
@@ -34,7 +35,7 @@ SAMPLES = [
 
 
 def _random_text(rng: random.Random) -> str:
-    alphabet = "aaaeiioun jkstgl 0134579 .-_*'`@$!|?,/ " + "🙏🔥❤️👍🏽✨"
+    alphabet = "aaaeiioun jkstgl AJX 01345679 .-_*'`@$!|?,/~+# " + "🙏🔥❤️👍🏽✨★•"
     return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
 
 
@@ -92,3 +93,58 @@ def test_fingerprint_ignores_case_spacing_and_punctuation() -> None:
     assert text_fingerprint("🔥🔥🔥") == text_fingerprint("🔥🔥🔥")
     assert text_fingerprint("🔥🔥🔥") != ""
     assert text_fingerprint("Café au lait") == text_fingerprint("CAFÉ AU LAIT!")
+
+
+# --- the disguises of issue #13 point 2, as the readings show them -----------------------
+
+
+def test_greek_capitals_read_by_their_shape_not_their_lower_case() -> None:
+    assert full_readings("ΑΝJΙΝG ΜΟΝΥΕΤ SΗΙΤ") == " anjing monyet shit "  # not "avjivg"
+    assert full_readings("ανjινg") == " avjivg "  # small nu is a v: only capitals change
+
+
+def test_six_is_g_and_plus_is_t_inside_words() -> None:
+    assert full_readings("6oblok") == " goblok "
+    assert "bangsat" in full_readings("b4ngs4+").split()
+    assert "tolol" in full_readings("+0l0l").split()
+    assert "kontol" in full_readings("k0n+0l").split()
+    assert "t" not in full_readings("+62 812, $100, 1+1 = 2")  # numbers stay numbers
+
+
+def test_emoji_and_tilde_inside_a_word_join_it() -> None:
+    assert "anjing" in full_readings("anj🔥ing").split()
+    assert "anjing" in full_readings("anj~ing").split()
+    readings = full_readings("gr🔥epe-gr🔥epe")
+    assert "grepe grepe" in readings  # a hyphen still separates the doubled word
+
+
+def test_a_star_inside_or_ending_a_word_stands_for_a_letter() -> None:
+    assert "anjXng" in full_readings("anj*ng").split()
+    assert "fXXk" in full_readings("f**k").split()
+    assert "asX" in full_readings("as*").split()
+    assert "X" not in full_readings("*penting* rapat")  # markdown bold is not a letter
+
+
+def test_mixed_separators_join_in_their_own_reading() -> None:
+    assert full_readings("a.n-j_i n g").split(" | ")[-1].strip() == "anjing"
+    assert spelled_runs("son of a b.i-t_c h, ok") == ["abitch"]
+    assert spelled_runs("a.n.j.i.n.g b.a.b.i") == ["anjingbabi"]
+    assert spelled_runs("halo semua") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["$" * 100_000, "$" * 100_000 + "a", "+" * 100_000 + "a", "ab" + "*" * 100_000,
+     "a*" * 50_000, "a~" * 50_000, "a🔥" * 50_000, "a.b-" * 25_000 + "zz"],
+)  # fmt: skip
+def test_runs_of_joiners_are_read_once(text: str) -> None:
+    """Each would take minutes if a pattern re-read the run from every position."""
+    assert full_readings_tracked(text).text == full_readings(text)
+    fast = fast_readings(text, collapse_runs=True)
+    assert fast is not None and fast[1] > 0
+
+
+def test_possessive_runs_stay_linear_on_hostile_words() -> None:
+    word = "a" * 50_000 + "+"
+    assert full_readings(word).endswith("aat ")
+    assert full_readings("4" * 50_000 + "+") == f" {'4' * 50_000} "

@@ -77,7 +77,7 @@ BYPASSES = [
     ("ANJING!!", "anjing"),
     ("AnJiNg", "anjing"),
     ("4nj1ng", "anjing"),
-    ("b@bi lu", "babi lu"),
+    ("b@bi lu", "babi"),
     ("sh|t", "shit"),
     ("a.n.j.i.n.g", "anjing"),
     ("a n j i n g", "anjing"),
@@ -195,13 +195,14 @@ def test_allowed_words_win_over_prefix_terms() -> None:
 
 def test_allowed_phrase_only_covers_itself(words: WordFilter) -> None:
     assert found(words, "anak anjing") == []
-    assert found(words, "anak anjing lu") == ["anak anjing lu", "anjing lu"]  # not bare "anjing"
+    assert found(words, "anak anjing lu")[0] == "anak anjing lu"
+    assert "anjing" not in found(words, "anak anjing lu")  # the puppy is still a puppy
 
 
 def test_suffix_forms_with_plus(default_lists: WordList) -> None:
-    chat = WordFilter.build(default_lists, add=["kampret+"])
-    assert found(chat, "kampretnya kabur") == ["kampret"]
-    assert found(chat, "kampretan") == []
+    chat = WordFilter.build(default_lists, add=["kucrut+"])
+    assert found(chat, "kucrutnya kabur") == ["kucrut"]
+    assert found(chat, "kucrutan") == []
 
 
 def test_empty_filter_matches_nothing() -> None:

@@ -1,0 +1,395 @@
+"""Context rules: whether a listed word, where it stands, is abuse.
+
+Many words on a list have an innocent sense: `anjing` is a dog, `babi` is pork, `tai lalat`
+a mole, `Aseng` a name, `Dildo` a town in Newfoundland. A list of words alone either
+misses abuse or deletes innocent chat. So every hit gets a *score*: its term's weight
+(`terms.WordEntry.weight`, 1 for a word that is abuse on its own, 0.5 for one that needs
+context) plus the evidence around it, and it counts when the score reaches `THRESHOLD`.
+
+Evidence that it is abuse (each `+0.5`):
+
+* **addressed**: aimed at a person: `dasar X`, `lo X`, `kamu itu X`, `muka lo kayak X`,
+  `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`);
+* **another term** in the same message that counts on its own (`babi lu, bangsat`), or one
+  that needs context right next to it (`kafir laknat`);
+* **repeated**: the same term again elsewhere in the message;
+* **disguised**: written with digits, symbols, look-alike letters, separators or a letter
+  stretched three times or more (`b4bi`, `b.a.b.i`, `babiii`): nobody disguises a pet;
+* **a cue of its own** (`with attack`): a word of a cue list the term names within
+  `WINDOW` words (`usir kafir`, `lgbt itu penyakit`).
+
+Evidence that it is not (each `-1`):
+
+* **an innocent sense**: a cue word of one of the term's senses (`unless animal`) within
+  `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`); for the senses
+  `name` and `place` also the word written with a capital in mid-sentence or before
+  another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`);
+* **mentioned, not used**: in quotes, right after `kata`/`istilah`/`the word`, or right
+  before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`);
+* **said of oneself** (insults only, and not when also aimed at someone: `gw bilang bego
+  lu`): `bego banget gw`, `gw emang goblok`.
+
+The cue words are data, in `wordlists/context.txt` (see `parse_context` for the format).
+Everything here is pure and works on the normalised words around a hit, so it costs
+nothing for the messages with no listed word at all, which are nearly all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+from bot.moderation.terms import WordEntry, WordListError
+
+THRESHOLD = 1.0
+ADDRESSED = 0.5
+ANOTHER_TERM = 0.5
+REPEATED = 0.5
+DISGUISED = 0.5
+BOOSTED = 0.5
+INNOCENT_SENSE = -1.0
+MENTIONED = -1.0
+SELF_DIRECTED = -1.0
+SELF_DIRECTED_CATEGORIES = frozenset({"insult"})
+"""Categories whose terms said of oneself are banter (`bego banget gw`), not abuse."""
+WINDOW = 3
+"""How many words either side of a hit are searched for cue words."""
+PROPER_NOUN_SENSES = frozenset({"name", "place"})
+"""Senses for which a capitalised word in mid-sentence is itself a cue."""
+ADDRESSING_SUFFIXES: tuple[str, ...] = ("mu", "lu", "lo")
+"""Suffixes of `term+` forms that aim the word at the reader (`babimu`, `anjinglu`)."""
+_MAX_FILLERS = 2
+_QUOTES = "\"'`‘’“”«»„‚‹›"
+_SENTENCE_END = ".!?\n"
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class CueWords:
+    """Cue words: exact words, prefixes (`pelihara*`), and words that count only right
+    before the term (`pak>`) or right after it (`<saya`)."""
+
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    right_before: frozenset[str] = frozenset()
+    right_after: frozenset[str] = frozenset()
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and (word in self.exact or word.startswith(self.prefixes))
+
+    def near(self, around: Surroundings, clause: Surroundings | None = None) -> str | None:
+        """The first cue among the words around a hit, or None. Cues that must stand right
+        next to it count only within its clause (`asu ku`, not `asu, aku lali`)."""
+        near = clause if clause is not None else around
+        if near.before and near.before[-1] in self.right_before:
+            return near.before[-1]
+        if near.after and near.after[0] in self.right_after:
+            return near.after[0]
+        for word in (*reversed(around.before), *around.after):
+            if word in self:
+                return word
+        return None
+
+    @classmethod
+    def parse(cls, items: Iterable[str]) -> CueWords:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        before: set[str] = set()
+        after: set[str] = set()
+        for item in items:
+            if item.endswith(">") and len(item) > 1:
+                before.add(item[:-1])
+            elif item.startswith("<") and len(item) > 1:
+                after.add(item[1:])
+            elif item.endswith("*") and len(item) > 2:
+                prefixes.append(item[:-1])
+            else:
+                exact.add(item)
+        return cls(frozenset(exact), tuple(prefixes), frozenset(before), frozenset(after))
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRules:
+    """The cue words of every rule above, by section of `context.txt`."""
+
+    addressed_before: CueWords = CueWords()
+    addressed_after: CueWords = CueWords()
+    fillers: frozenset[str] = frozenset()
+    mention: CueWords = CueWords()
+    mention_after: CueWords = CueWords()
+    self_words: CueWords = CueWords()
+    senses: Mapping[str, CueWords] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """A hit as the normalised text shows it: its words and up to `WINDOW` words either
+    side within the same reading (nearest last in `before`), and where it is in the
+    original text."""
+
+    words: tuple[str, ...]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    span: tuple[int, int]
+
+
+@dataclass(slots=True)
+class MessageFacts:
+    """Facts about the whole message, worked out once and only if a hit needs them."""
+
+    text: str
+    _shouting: bool | None = None
+    _title_case: bool | None = None
+
+    @property
+    def shouting(self) -> bool:
+        if self._shouting is None:
+            upper = sum(map(str.isupper, self.text))
+            letters = upper + sum(map(str.islower, self.text))
+            self._shouting = letters >= 8 and upper >= 0.8 * letters
+        return self._shouting
+
+    @property
+    def title_case(self) -> bool:
+        """Most words capitalised (`Dasar Anjing Kau`): capitals then say nothing."""
+        if self._title_case is None:
+            words = [word for word in self.text.split() if word[:1].isalpha()]
+            capitalised = sum(1 for word in words if word[0].isupper())
+            self._title_case = len(words) >= 2 and capitalised >= 0.8 * len(words)
+        return self._title_case
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A hit's score before evidence from the other hits, and the reasons."""
+
+    score: float
+    reasons: tuple[str, ...]
+
+
+def judge(
+    entry: WordEntry, around: Surroundings, rules: ContextRules, facts: MessageFacts
+) -> Judgement:
+    """Weight plus the evidence found around one hit (not yet `with_others`)."""
+    score = entry.weight
+    reasons: list[str] = []
+    addressed = _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers)
+    if addressed or _addressing_suffix(entry, around):
+        score += ADDRESSED
+        reasons.append("addressed")
+    fragment = facts.text[around.span[0] : around.span[1]]
+    clause = _within_clause(around, facts.text) if entry.senses or entry.boosts else around
+    if _disguised(fragment, around.words):
+        score += DISGUISED
+        reasons.append("disguised")
+    for boost in entry.boosts:
+        cues = rules.senses.get(boost)
+        cue = cues.near(around, clause) if cues is not None else None
+        if cue is not None:
+            score += BOOSTED
+            reasons.append(f"with {boost}:{cue}")
+            break
+    for sense in entry.senses:
+        cue = _sense_cue(sense, around, clause, rules, facts, fragment)
+        if cue is not None:
+            score += INNOCENT_SENSE
+            reasons.append(f"{sense}:{cue}")
+            break
+    if _mentioned(around, rules, facts.text):
+        score += MENTIONED
+        reasons.append("mentioned")
+    if (
+        entry.category in SELF_DIRECTED_CATEGORIES
+        and not addressed
+        and _next_to(around, rules.self_words, rules.self_words, rules.fillers)
+    ):
+        score += SELF_DIRECTED
+        reasons.append("self")
+    return Judgement(score, tuple(reasons))
+
+
+def with_others(
+    terms: Sequence[str],
+    spans: Sequence[tuple[int, int]],
+    judgements: Sequence[Judgement],
+    text: str,
+) -> Iterator[Judgement]:
+    """Each hit's judgement with the evidence of the other hits of the same message: another
+    term that counts on its own (or that is live and right next to it), or the same term
+    again. Two words that each need context prove nothing about each other from afar
+    (`debat cebong vs kampret`)."""
+    live = [judgement.score > _EPSILON for judgement in judgements]
+    strong = [counts(judgement.score) for judgement in judgements]
+    for index, judgement in enumerate(judgements):
+        another = repeated = False
+        for other in range(len(judgements)):
+            if other == index or not live[other] or _overlap(spans[index], spans[other]):
+                continue
+            if terms[other] == terms[index]:
+                repeated = True
+            elif strong[other] or _adjacent(spans[index], spans[other], text):
+                another = True
+        score, reasons = judgement.score, list(judgement.reasons)
+        if another:
+            score += ANOTHER_TERM
+            reasons.append("another term")
+        if repeated and live[index]:
+            score += REPEATED
+            reasons.append("repeated")
+        yield Judgement(score, tuple(reasons))
+
+
+def counts(score: float) -> bool:
+    """Whether a hit with this score is acted on."""
+    return score >= THRESHOLD - _EPSILON
+
+
+_CLAUSE_END_RE = re.compile(r"[,.!?;:()\n]")
+
+
+def _within_clause(around: Surroundings, text: str) -> Surroundings:
+    """The words around a hit cut at the clause's ends: a word across a comma or a full
+    stop does not stand next to it (`asu, aku lali`: "aku" is not the dog's owner)."""
+    start, end = around.span
+    head = text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_END_RE.finditer(head)), default=0)
+    words_before = len(_WORD_CHARS_RE.findall(head[cut:]))
+    tail = text[end : end + 80]
+    stop = _CLAUSE_END_RE.search(tail)
+    words_after = len(_WORD_CHARS_RE.findall(tail[: stop.start()] if stop else tail))
+    if words_before >= len(around.before) and words_after >= len(around.after):
+        return around
+    before = around.before[len(around.before) - words_before :] if words_before else ()
+    return Surroundings(around.words, before, around.after[:words_after], around.span)
+
+
+def _overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def _adjacent(first: tuple[int, int], second: tuple[int, int], text: str) -> bool:
+    """Only spaces between the two (`kafir laknat`)."""
+    left, right = sorted((first, second))
+    return text[left[1] : right[0]].isspace()
+
+
+def _next_to(
+    around: Surroundings, before: CueWords, after: CueWords, fillers: frozenset[str]
+) -> bool:
+    """A word of `before` ahead of the hit or of `after` behind it, with at most
+    `_MAX_FILLERS` filler words between (`lo tuh X`, `X banget sih lu`)."""
+    for side, markers in ((reversed(around.before), before), (iter(around.after), after)):
+        for count, word in enumerate(side):
+            if word in markers:
+                return True
+            if word not in fillers or count >= _MAX_FILLERS:
+                break
+    return False
+
+
+def _addressing_suffix(entry: WordEntry, around: Surroundings) -> bool:
+    """`babimu`, `anjinglu`: a `term+` form aimed at the reader."""
+    if not entry.with_suffixes:
+        return False
+    last = around.words[-1]
+    stem = entry.term.split()[-1].lower()
+    return len(last) > len(stem) and last.endswith(ADDRESSING_SUFFIXES)
+
+
+_WORD_CHARS_RE = re.compile(r"[^\W_]+")
+
+
+def _disguised(fragment: str, words: Sequence[str]) -> bool:
+    """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
+    words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
+    (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
+    return _WORD_CHARS_RE.findall(fragment.lower()) != list(words)
+
+
+def _sense_cue(
+    sense: str,
+    around: Surroundings,
+    clause: Surroundings,
+    rules: ContextRules,
+    facts: MessageFacts,
+    fragment: str,
+) -> str | None:
+    cues = rules.senses.get(sense)
+    if cues is not None:
+        cue = cues.near(around, clause)
+        if cue is not None:
+            return cue
+    if sense in PROPER_NOUN_SENSES and _proper_noun(fragment, around.span, facts):
+        return "capitalised"
+    return None
+
+
+def _proper_noun(fragment: str, span: tuple[int, int], facts: MessageFacts) -> bool:
+    """Written `Aseng`/`Dildo` in mid-sentence, or before another capitalised word (`Tai
+    Shan`), in a message not typed in capitals."""
+    if not fragment[:1].isupper() or fragment.isupper() or facts.title_case or facts.shouting:
+        return False
+    before = facts.text[: span[0]].rstrip(" \t\"'(“‘")
+    if before and before[-1] not in _SENTENCE_END:
+        return True
+    after = facts.text[span[1] :].lstrip(" ,")
+    return after[:1].isupper()
+
+
+def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
+    if around.before and around.before[-1] in rules.mention:
+        return True
+    if _next_to(around, CueWords(), rules.mention_after, rules.fillers):
+        return True
+    start, end = around.span
+    return 0 < start and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES
+
+
+# ---------------------------------------------------------------------------------------
+# The cue-word file
+
+_SECTIONS = ("addressed before", "addressed after", "filler", "mention", "mention after", "self")
+
+
+def parse_context(text: str, source: str = "<context>") -> ContextRules:
+    """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
+    `[mention]`, `[mention after]`, `[self]` and `[sense NAME]` sections, words separated by spaces or lines, `#`
+    comments. A word may be written `word*` (any word starting so), `word>` (only right
+    before the term) or `<word` (only right after it). Raises WordListError naming the line.
+    """
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip().lower()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            name = " ".join(line[1:-1].split())
+            if name not in _SECTIONS and not (name.startswith("sense ") and len(name) > 6):
+                raise WordListError(f"{source}:{number}: unknown section [{name}]")
+            current = sections.setdefault(name, [])
+            continue
+        if current is None:
+            raise WordListError(f"{source}:{number}: a word before any [section]")
+        current.extend(line.split())
+    return ContextRules(
+        addressed_before=CueWords.parse(sections.get("addressed before", ())),
+        addressed_after=CueWords.parse(sections.get("addressed after", ())),
+        fillers=frozenset(sections.get("filler", ())),
+        mention=CueWords.parse(sections.get("mention", ())),
+        mention_after=CueWords.parse(sections.get("mention after", ())),
+        self_words=CueWords.parse(sections.get("self", ())),
+        senses={
+            name.removeprefix("sense ").strip(): CueWords.parse(words)
+            for name, words in sections.items()
+            if name.startswith("sense ")
+        },
+    )
+
+
+def load_default_context() -> ContextRules:
+    """The cue words shipped with the bot (`bot/moderation/wordlists/context.txt`)."""
+    resource = resources.files("bot.moderation").joinpath("wordlists", "context.txt")
+    return parse_context(resource.read_text(encoding="utf-8"), "wordlists/context.txt")
