@@ -78,6 +78,7 @@ class Record:
     clarify_score: float  # the mode's bar for offering anything (`decide.py`)
     confidence: float | None
     features: tuple[float, ...] | None  # `Evidence` in FEATURES order
+    may_answer: bool = True  # False: the message names another company the SOP never mentions
     small_talk_right: bool = False
 
 
@@ -112,6 +113,7 @@ def collect(datasets: list[Dataset], mode: str, show: str | None = None) -> list
                 confidence=decision.confidence,
                 features=tuple(float(v) for v in evidence.values(FEATURES)) if evidence is not None else None,
                 small_talk_right=decision.small_talk == message.small_talk if message.small_talk else False,
+                may_answer=assessment.foreign_name is None,
             )
             records.append(record)
             if show and dataset.name.startswith(show):
@@ -222,7 +224,8 @@ def fit(
     chances = probabilities(model, records)
     bar = choose_bar(records, chances, target)
     answered = [
-        r.features is not None and r.kind != "small_talk" and p >= bar and r.top_score >= r.clarify_score
+        r.features is not None and r.kind != "small_talk" and r.may_answer and p >= bar
+        and r.top_score >= r.clarify_score
         for r, p in zip(records, chances, strict=True)
     ]
     return model, bar, answered
@@ -240,7 +243,7 @@ def choose_bar(records: list[Record], probabilities: list[float], target: float)
     and every tuning group at least PRECISION_FLOOR."""
     tune = [
         (r, p) for r, p in zip(records, probabilities, strict=True)
-        if r.split == "tune" and r.kind in ("in", "oos") and r.features is not None
+        if r.split == "tune" and r.kind in ("in", "oos") and r.features is not None and r.may_answer
     ]
     best = 0.99
     for bar in np.arange(0.99, 0.40, -0.005):

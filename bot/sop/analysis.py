@@ -36,17 +36,19 @@ from bot.sop.lexicon import Lexicon, default_lexicon
 from bot.sop.stemming import WordStemmer, default_stemmer
 from bot.sop.text import words
 
-# Words after which a word the SOP does not know is a place or a name, not the topic:
-# "kirim ke Cibinong", "sy dari Sidoarjo", "nama saya Rina", "alamat di jl Melati".
+# Words after which a name (a word of no list or dictionary we have) is a place or a
+# person, not the topic: "kirim ke Cibinong", "sy dari Sidoarjo", "alamat di jl Melati".
+# Indonesian only: English has no dictionary here, so every English word would look like a name.
 CONTEXT_MARKERS = frozenset(
     {
         "di", "ke", "dari", "daerah", "kota", "kecamatan", "kec", "kabupaten", "kab", "desa",
-        "kelurahan", "kel", "provinsi", "prov", "jalan", "jl", "jln", "wilayah", "sekitar", "area",
-        "komplek", "kompleks", "perumahan", "gang", "nama", "saya", "aku", "gue", "in", "to",
-        "from", "near", "at", "name", "i", "am",
+        "kelurahan", "kel", "provinsi", "prov", "jalan", "jl", "jln", "wilayah", "sekitar",
+        "komplek", "kompleks", "perumahan", "gang", "nama", "namaku",
     }
 )  # fmt: skip
 CONTEXT_SPAN = 3  # words a marker covers: "ke kecamatan cibinong barat"
+# Forms of address: "kak, ongkir berapa?" asks what "ongkir berapa?" asks (left out of the encoder's text)
+ADDRESS_WORDS = frozenset({"kak", "kakak", "ka", "min", "mimin", "admin", "gan", "agan", "sis", "bang", "mas", "mbak"})
 
 _RUN_OF_THREE = re.compile(r"([^\W\d_])\1{2,}")
 _TRAILING_DOUBLE = re.compile(r"([^\W\d_])\1$")
@@ -125,9 +127,28 @@ class Analyzer:
 
     def encoder_text(self, text: str) -> str:
         """The text a sentence encoder reads: the words in standard spelling ("gmn sy blm
-        dpt" -> "bagaimana saya belum dapat"), which the models learned; on the tuning pool
-        USE multilingual ranked Indonesian messages 3 points better so than as typed."""
-        return " ".join(self.standard_words(text)) or text
+        dpt" -> "bagaimana saya belum dapat"), which the models learned (on the tuning pool
+        USE multilingual ranked Indonesian messages 3 points better so than as typed),
+        without courtesies and without the names after a place or name marker ("sy Rina
+        dari Sidoarjo"): they pull a short question's vector away from its topic."""
+        kept: list[str] = []
+        span = 0
+        for word in self._without_courtesies(self.standard_words(text)):
+            if word in ADDRESS_WORDS:
+                continue
+            if word in CONTEXT_MARKERS:
+                span = CONTEXT_SPAN
+            elif span and self._is_name(word):
+                span -= 1
+                continue
+            else:
+                span = 0
+            kept.append(word)
+        return " ".join(kept) or text
+
+    def _is_name(self, word: str) -> bool:
+        """A word that is no word of any list or dictionary we have: a name, a place, a brand."""
+        return word.isalpha() and not self.is_real_word(word) and not self.is_real_word(self.stemmer.stem(word))
 
     def terms(self, text: str) -> list[str]:
         """Stemmed content words, in order, repeats kept."""
@@ -155,7 +176,8 @@ class Analyzer:
                 span = 0
                 continue
             terms.append(bridge.get(stem, stem))
-            context.append(span > 0)
+            # a dictionary word stays a word ("bayar di tempat"); only names are context
+            context.append(span > 0 and self._is_name(word))
             sources.append(word)
             span = max(0, span - 1)
         return Analysis(terms, context, sources)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,7 @@ class Assessment:
 
     decision: Decision
     evidence: Evidence | None
+    foreign_name: str | None = None  # another company's name the best entry never mentions (not answered)
 
 
 class KnowledgeBase:
@@ -187,10 +188,22 @@ class KnowledgeBase:
         ranking = self._ranking(scored.scores, RANKING_DEPTH)
         evidence = self._evidence(scored, query, len(terms)) if ranking else None
         confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
-        decision = decide(ranking, mode, language, self._thresholds.max_options, confidence)
-        if decision.kind is DecisionKind.CLARIFY and evidence is not None:
+        foreign = self._foreign_name(analysis, self._index[ranking[0].entry.id]) if ranking else None
+        # another company's product the SOP never mentions: what the SOP says is not about it
+        allowed = 0.0 if foreign else confidence
+        decision = decide(ranking, mode, language, self._thresholds.max_options, allowed)
+        decision = replace(decision, confidence=confidence)
+        if decision.kind is DecisionKind.CLARIFY and evidence is not None and not foreign:
             decision = self._contained(decision, query, len(terms), mode, evidence.lexical)
-        return Assessment(decision, evidence)
+        return Assessment(decision, evidence, foreign)
+
+    def _foreign_name(self, analysis: Analysis, entry: int) -> str | None:
+        """Another company's name in the message that the best entry never mentions."""
+        brands = self._analyzer.lexicon.brands
+        for word in analysis.words:
+            if word in brands and not self._lexical.entry_mentions(entry, word):
+                return word
+        return None
 
     def _evidence(self, scored: Scored, query: QueryTerms, term_count: int) -> Evidence:
         """What is known about the best-scoring entry (see `confidence.Evidence`)."""

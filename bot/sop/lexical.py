@@ -201,6 +201,12 @@ class LexicalIndex:
                 if stem is not None and analyzer.bridge.get(stem, stem) in vocabulary:
                     surface.setdefault(word, analyzer.bridge.get(stem, stem))
         self._surface = surface
+        # each entry's words, answers included, read when first asked (`entry_mentions`)
+        self._entry_texts = [
+            (e.title, *e.tags, *(q for qs in e.questions.values() for q in qs), *e.answers.values())
+            for e in entries
+        ]
+        self._entry_words: list[frozenset[str] | None] = [None] * len(self._entry_texts)
         self._by_initial: dict[str, list[str]] = {}
         for known in surface:
             if known.isalpha() and len(known) >= 3:
@@ -270,6 +276,15 @@ class LexicalIndex:
             self._corrections.clear()
         self._corrections[word] = corrected
         return corrected
+
+    def entry_mentions(self, entry: int, word: str) -> bool:
+        """Whether the entry's title, questions, tags or answers have this word (standard spelling)."""
+        words = self._entry_words[entry]
+        if words is None:
+            entry_texts = self._entry_texts[entry]
+            words = frozenset(w for text in entry_texts for w in self.analyzer.standard_words(text))
+            self._entry_words[entry] = words
+        return word in words
 
     def expand_misspelt_slang(self, term: str) -> tuple[str, ...]:
         """The index terms of the chat spelling one letter from `term` ("ongkr" -> "ongkir"

@@ -36,6 +36,9 @@ class Lexicon:
     # phrases of courtesy that carry no topic ("selamat malam", "maaf ganggu"), removed from
     # retrieval terms wherever they stand
     courtesies: frozenset[tuple[str, ...]] = frozenset()
+    # other companies' names ("shopee", "indihome"): a message naming one its SOP never does
+    # is not answered outright (`KnowledgeBase.assess`)
+    brands: frozenset[str] = frozenset()
     # derived in __post_init__, for speed: every word some list spells this way, and the
     # first words of phrases
     known: frozenset[str] = frozenset()
@@ -110,6 +113,7 @@ def default_lexicon() -> Lexicon:
         bridges=MappingProxyType(read_bridges("bridge_id_en.tsv")),
         after_number=MappingProxyType(read_colloquial("units.tsv")),
         courtesies=frozenset(tuple(line.split()) for line in _lines("courtesies.txt")),
+        brands=frozenset(_lines("brands.txt")),
     )
 
 
