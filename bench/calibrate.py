@@ -182,7 +182,8 @@ def _ratio(part: float, whole: float) -> float | None:
 
 def coverage_at(records: list[Record], precision: float) -> float | None:
     """The largest coverage at which answering the most confident messages keeps `precision`."""
-    scored = [r for r in records if r.kind in ("in", "oos") and r.confidence is not None]
+    # a message naming another company is never answered, however confident (`KnowledgeBase.assess`)
+    scored = [r for r in records if r.kind in ("in", "oos") and r.confidence is not None and r.may_answer]
     n_in = sum(1 for r in records if r.kind == "in")
     if not n_in:
         return None
