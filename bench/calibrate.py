@@ -53,7 +53,7 @@ from bot.sop.confidence import (  # noqa: E402
     ConfidenceModel,
     fit_logistic,
 )
-from bot.sop.encoders import MODELS, semantic_encoder  # noqa: E402
+from bot.sop.encoders import DEFAULT_MODEL, MODELS, semantic_encoder  # noqa: E402
 from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 
 CALIBRATION_FILE = ROOT / "bot" / "sop" / "calibration.py"
@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         models = dict(calibration.MODELS)
         models[key] = model
         lexical_bar = bar if args.mode == "lexical" else calibration.LEXICAL_CONFIDENCE
-        hybrid_bar = bar if args.mode != "lexical" and not args.no_head else calibration.HYBRID_CONFIDENCE
+        # the hybrid bar is the default model's; another model's probabilities are calibrated too
+        hybrid_bar = bar if args.mode == DEFAULT_MODEL and not args.no_head else calibration.HYBRID_CONFIDENCE
         write_calibration(models, lexical_bar, hybrid_bar)
         print(f"# wrote {CALIBRATION_FILE.relative_to(ROOT)}", file=sys.stderr)
     return 0

@@ -10,6 +10,18 @@ LEXICAL_CONFIDENCE = 0.93
 HYBRID_CONFIDENCE = 0.905
 
 MODELS: dict[str, ConfidenceModel] = {
+    "e5": ConfidenceModel(
+        features=("score", "margin", "lexical", "lexical_margin", "cosine", "cosine_margin",
+            "head", "containment", "coverage", "known_share", "log_terms", "lexical_agrees",
+            "semantic_agrees",),
+        mean=(0.53119, 0.17305, 0.57132, 0.19885, 0.90324, 0.01258, 0.27755, 0.46684, 0.56127,
+            0.79253, 1.87442, 0.81057, 0.74045,),
+        scale=(0.17126, 0.14777, 0.27232, 0.20835, 0.02699, 0.01948, 0.20147, 0.26261, 0.29741,
+            0.25935, 0.33312, 0.39185, 0.43839,),
+        weights=(0.37164, 0.47743, 0.15587, 0.42984, 0.19929, 0.42235, 0.59718, -0.27447, 0.26079,
+            -0.11151, 0.2877, 0.09133, 0.19857,),
+        bias=1.53397,
+    ),
     "lexical": ConfidenceModel(
         features=("score", "margin", "containment", "coverage", "known_share", "log_terms",),
         mean=(0.58652, 0.21615, 0.47705, 0.57557, 0.80222, 1.8815,),
