@@ -122,3 +122,21 @@ def test_the_question_inside_a_long_message_is_found(sample_hybrid_kb: Knowledge
         " batas waktunya udh lewat, jadi pesanannya kebatalin. itu masih bisa dibayar ga ya kak?"
     )
     assert first_entry(sample_hybrid_kb, story) == "payment-va-expired"
+
+
+# --- one shared word does not pull the wrong entry ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "paket" and "nyampe" belong to the shipping entries; the question is the broken goods
+        ("kak paketnya udh nyampe tp isinya pecah semua", "item-damaged"),
+        # "akun" is in every account entry; someone else using it is the hacked-account one
+        ("akun sy kayaknya dibobol orang, ada transaksi yg bukan sy", "account-hacked"),
+    ],
+)
+def test_one_shared_word_does_not_pull_the_wrong_entry(
+    sample_hybrid_kb: KnowledgeBase, text: str, expected: str
+) -> None:
+    assert first_entry(sample_hybrid_kb, text) == expected
