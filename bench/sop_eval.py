@@ -1,7 +1,7 @@
 """How well does the bot answer the sample SOP's customers? Held-out quality on real-style text.
 
     python -m bench.sop_eval [--sop examples/sop] [--cases tests/data/sop_eval.yaml]
-        [--show wrong|clarified|all]
+        [--encoder auto|lexical] [--model usem3|e5|minilm] [--show wrong|clarified|all]
 
 The cases (`tests/data/sop_eval.yaml`) were written the way customers type
 (colloquial Indonesian, typos, code-mixing) and were never copied into the SOP,
@@ -19,7 +19,8 @@ object is printed:
 * `small_talk`: greetings/thanks/goodbyes recognised / such cases;
 * `language`: reply language right / cases.
 
-Nothing is tuned per run: the thresholds are the library defaults. `--half even`
+Nothing is tuned per run: the thresholds are the library defaults, and the
+encoder is the bot's default (`--encoder lexical` for words alone). `--half even`
 or `--half odd` keeps every other case (by position in the file), so a change
 can be decided on one half and confirmed on the other: a gain on one half only
 is a fit to those messages, not a better bot.
@@ -36,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from bot.sop.encoders import DEFAULT_MODEL, MODELS, configured_encoder
 from bot.sop.knowledge import KnowledgeBase
 from bot.sop.loader import load_sop
 from bot.sop.model import Decision, DecisionKind
@@ -127,12 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=Path, default=ROOT / "tests" / "data" / "sop_eval.yaml")
     parser.add_argument("--show", choices=("wrong", "clarified", "all"))
     parser.add_argument("--half", choices=("even", "odd"), help="every other case only")
+    parser.add_argument("--encoder", choices=("auto", "lexical"), default="auto", help="as support.encoder")
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL, help="as support.model")
     args = parser.parse_args(argv)
     load = load_sop(args.sop)
     if load.problems:
         print("\n".join(str(problem) for problem in load.problems), file=sys.stderr)
         return 1
-    kb = KnowledgeBase.build(load.entries)
+    kb = KnowledgeBase.build(load.entries, encoder=configured_encoder(args.encoder, args.model))
     cases = read_cases(args.cases)
     if args.half:
         cases = cases[args.half == "odd" :: 2]

@@ -13,7 +13,6 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot import shared_redis
 from bot.actions import Action
@@ -29,6 +28,7 @@ from bot.events import Event
 from bot.groupmod.wiring import moderation_extras
 from bot.ratelimit import InMemoryRateLimiter
 from bot.sop.decide import thresholds_from
+from bot.sop.encoders import configured_encoder
 from bot.sop.knowledge import KnowledgeBase
 from bot.sop.library import SopLibrary
 from bot.sop.loader import SopProblem
@@ -53,20 +53,18 @@ class SopLoadError(Exception):
 def knowledge_factory(settings: Settings) -> Callable[[tuple[SopEntry, ...]], KnowledgeBase]:
     """How to build a knowledge base from entries, with the configured thresholds and encoder."""
     support = settings.support
-    encoder: Any = None
-    if support.encoder == "semantic":
-        from bot.sop.encoders import semantic_encoder
-
-        try:
-            encoder = semantic_encoder(
-                support.runtime,
-                support.model_path,
-                cache_dir=support.model_cache,
-                threads=support.encoder_threads,
-                precision=support.precision,
-            )
-        except (OSError, ImportError, ValueError) as error:
-            raise SopLoadError((), f"support.encoder is semantic but the encoder cannot start: {error}") from error
+    try:
+        encoder = configured_encoder(
+            support.encoder,
+            support.model,
+            runtime=support.runtime,
+            model_path=support.model_path,
+            cache_dir=support.model_cache,
+            threads=support.encoder_threads,
+            precision=support.precision,
+        )
+    except (OSError, ImportError, ValueError) as error:
+        raise SopLoadError((), f"support.encoder is semantic but the encoder cannot start: {error}") from error
     thresholds = thresholds_from(support.thresholds)
 
     def build(entries: tuple[SopEntry, ...]) -> KnowledgeBase:

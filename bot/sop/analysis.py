@@ -11,6 +11,12 @@ saya belum mendapat pesanan?". Both must reduce to the same few terms
    Indonesian root;
 2. stopwords of both languages (kept: negations and question words);
 3. stems (`stemming.py`);
+Courtesies ("selamat malam", "maaf ganggu", `data/courtesies.txt`) are dropped
+whole before step 2, and words right after a place or name marker ("dari
+Sidoarjo", "ke kecamatan Cibinong", "saya Rina") are marked as context
+(`Analysis.context`): the index ignores such a word when no entry knows it,
+instead of counting it as a sign of an uncovered topic.
+
 4. one term per translation pair (`data/bridge_id_en.tsv`: cancel -> batal,
    payment -> bayar): customers mix languages ("mau cancel pesanan", "refund
    sy blm masuk") and an SOP question in one language should meet the same
@@ -30,9 +36,32 @@ from bot.sop.lexicon import Lexicon, default_lexicon
 from bot.sop.stemming import WordStemmer, default_stemmer
 from bot.sop.text import words
 
+# Words after which a name (a word of no list or dictionary we have) is a place or a
+# person, not the topic: "kirim ke Cibinong", "sy dari Sidoarjo", "alamat di jl Melati".
+# Indonesian only: English has no dictionary here, so every English word would look like a name.
+CONTEXT_MARKERS = frozenset(
+    {
+        "di", "ke", "dari", "daerah", "kota", "kecamatan", "kec", "kabupaten", "kab", "desa",
+        "kelurahan", "kel", "provinsi", "prov", "jalan", "jl", "jln", "wilayah", "sekitar",
+        "komplek", "kompleks", "perumahan", "gang", "nama", "namaku",
+    }
+)  # fmt: skip
+CONTEXT_SPAN = 3  # words a marker covers: "ke kecamatan cibinong barat"
+# Forms of address: "kak, ongkir berapa?" asks what "ongkir berapa?" asks (left out of the encoder's text)
+ADDRESS_WORDS = frozenset({"kak", "kakak", "ka", "min", "mimin", "admin", "gan", "agan", "sis", "bang", "mas", "mbak"})
+
 _RUN_OF_THREE = re.compile(r"([^\W\d_])\1{2,}")
 _TRAILING_DOUBLE = re.compile(r"([^\W\d_])\1$")
 _VOWELS = "aeiou"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A message's retrieval terms, and which of them stand where a place or a name would."""
+
+    terms: list[str]
+    context: list[bool]
+    words: list[str]  # the word in standard spelling each term comes from (typos are corrected on these)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +98,12 @@ class Analyzer:
     def standard_words(self, text: str) -> list[str]:
         """The message's words in standard spelling, stopwords included (small talk needs them)."""
         out: list[str] = []
+        units = self.lexicon.after_number
+        previous = ""
         for word in words(text):
-            out.extend(self.standard(word))
+            unit = units.get(word) if any(ch.isdigit() for ch in previous) else None
+            out.extend(unit or self.standard(word))
+            previous = word
         starts = self.lexicon.phrase_starts
         if any(word in starts for word in out[:-1]):
             return self._join_phrases(out)
@@ -92,13 +125,83 @@ class Analyzer:
                 index += 1
         return joined
 
+    def encoder_text(self, text: str) -> str:
+        """The text a sentence encoder reads: the words in standard spelling ("gmn sy blm
+        dpt" -> "bagaimana saya belum dapat"), which the models learned (on the tuning pool
+        USE multilingual ranked Indonesian messages 3 points better so than as typed),
+        without courtesies and without the names after a place or name marker ("sy Rina
+        dari Sidoarjo"): they pull a short question's vector away from its topic."""
+        kept: list[str] = []
+        span = 0
+        for word in self._without_courtesies(self.standard_words(text)):
+            if word in ADDRESS_WORDS:
+                continue
+            if word in CONTEXT_MARKERS:
+                span = CONTEXT_SPAN
+            elif span and self._is_name(word):
+                span -= 1
+                continue
+            else:
+                span = 0
+            kept.append(word)
+        return " ".join(kept) or text
+
+    def _is_name(self, word: str) -> bool:
+        """A word that is no word of any list or dictionary we have: a name, a place, a brand."""
+        return word.isalpha() and not self.is_real_word(word) and not self.is_real_word(self.stemmer.stem(word))
+
     def terms(self, text: str) -> list[str]:
         """Stemmed content words, in order, repeats kept."""
+        return self.analyse(text).terms
+
+    def analyse(self, text: str) -> Analysis:
+        """The terms, and which follow a place or name marker (see the module docstring)."""
         stopwords = self.lexicon.stopwords
         requests = self.lexicon.request_words
         bridge = self._bridge
-        stems = (self.stemmer.stem(w) for w in self.standard_words(text) if w not in stopwords)
-        return [bridge.get(stem, stem) for stem in stems if stem not in requests]
+        terms: list[str] = []
+        context: list[bool] = []
+        sources: list[str] = []
+        span = 0
+        for word in self._without_courtesies(self.standard_words(text)):
+            if word in CONTEXT_MARKERS:
+                span = CONTEXT_SPAN
+                continue
+            if word in stopwords or word in self.lexicon.question_words:
+                span = 0
+                if word in stopwords:
+                    continue
+            stem = self.stemmer.stem(word)
+            if stem in requests:
+                span = 0
+                continue
+            terms.append(bridge.get(stem, stem))
+            # a dictionary word stays a word ("bayar di tempat"); only names are context
+            context.append(span > 0 and self._is_name(word))
+            sources.append(word)
+            span = max(0, span - 1)
+        return Analysis(terms, context, sources)
+
+    def _without_courtesies(self, standard: list[str]) -> list[str]:
+        courtesies = self.lexicon.courtesies
+        if not courtesies:
+            return standard
+        kept: list[str] = []
+        index = 0
+        while index < len(standard):
+            for length in (4, 3, 2, 1):
+                if tuple(standard[index : index + length]) in courtesies:
+                    index += length
+                    break
+            else:
+                kept.append(standard[index])
+                index += 1
+        return kept
+
+    def is_real_word(self, term: str) -> bool:
+        """A term that is a word in its own right (an Indonesian root, a word of our lists),
+        so not a typo to correct: "tahan" is not a misspelt "tahun", "biasa" not "biaya"."""
+        return self.stemmer.is_indonesian_root(term) or self.lexicon.is_known(term)
 
     def is_vague(self, terms: list[str]) -> bool:
         """Terms that name no topic: nothing left but question words ("gimana ini kak?")."""
@@ -154,6 +257,8 @@ class Analyzer:
         the standard me-...-kan; a candidate counts only if it is a dictionary root.
         """
         candidates = _unprefixed(word, with_suffix=False)
+        if word.startswith("ke") and len(word) > 5:
+            candidates.append(word[2:])  # the chat passive: kepotong, ketarik, kehapus (ter-)
         if word.endswith("in") and not word.endswith(("ain", "oin", "ein")) and len(word) > 5:
             candidates += _unprefixed(word[:-2], with_suffix=True)
             if word.startswith("di"):

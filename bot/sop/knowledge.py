@@ -7,19 +7,47 @@ consistent SOP and nothing needs a lock.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
-from bot.sop.analysis import Analyzer, default_analyzer
+from bot.sop.analysis import Analysis, Analyzer, default_analyzer
+from bot.sop.calibration import MODELS
+from bot.sop.confidence import ConfidenceModel, Evidence
 from bot.sop.decide import DecisionThresholds, ModeThresholds, answer_contained, decide
-from bot.sop.language import choose_language, detect_language
+from bot.sop.language import choose_language
 from bot.sop.lexical import LexicalIndex, QueryTerms
 from bot.sop.model import LANGUAGES, Decision, DecisionKind, Match, SopEntry
-from bot.sop.semantic import Encoder, SemanticIndex
+from bot.sop.semantic import Encoder, SemanticIndex, SemanticSignals, model_name
 from bot.sop.smalltalk import small_talk_kind
 
 RANKING_DEPTH = 5  # matches kept in a Decision, for logs and the improvement loop
+LONG_MESSAGE_TERMS = 10  # from this many content words a message is also judged by its question parts
+MAX_PARTS = 3
+_CLAUSE_END = re.compile(r"[.!?;,\n]+")
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One message against every entry: the ranking scores and the signals behind them."""
+
+    scores: FloatArray  # hybrid, or lexical without an encoder
+    lexical: FloatArray
+    semantic: SemanticSignals | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A decision and the evidence about its best entry (None when no entry was ranked)."""
+
+    decision: Decision
+    evidence: Evidence | None
+    foreign_name: str | None = None  # another company's name the best entry never mentions (not answered)
 
 
 class KnowledgeBase:
@@ -41,6 +69,7 @@ class KnowledgeBase:
         self._analyzer = analyzer
         self._lexical = lexical
         self._semantic = semantic
+        self._confidence = confidence_model_for(semantic)
 
     @classmethod
     def build(
@@ -55,7 +84,7 @@ class KnowledgeBase:
         """Index entries (later ones replace earlier ones with the same id).
 
         With an `encoder` the ranking is hybrid (semantic + lexical) and the
-        hybrid thresholds apply; without, it is lexical.
+        hybrid thresholds apply, in every language; without, it is lexical.
         """
         unique: dict[str, SopEntry] = {}
         for entry in entries:
@@ -63,7 +92,9 @@ class KnowledgeBase:
         ordered = tuple(unique.values())
         analyzer = analyzer or default_analyzer()
         lexical = LexicalIndex(ordered, analyzer)
-        semantic = SemanticIndex(ordered, encoder) if encoder is not None else None
+        semantic = (
+            SemanticIndex(ordered, encoder, prepare=analyzer.encoder_text) if encoder is not None else None
+        )
         return cls(ordered, thresholds, tuple(languages), analyzer, lexical, semantic)
 
     # --- reading ---------------------------------------------------------------------
@@ -93,54 +124,121 @@ class KnowledgeBase:
 
     def scores(self, text: str) -> np.ndarray:
         """Each entry's score for `text`, in `entries` order."""
-        return self._scores(text, self._lexical.query_terms(text))[0]
+        return self._score(text, self._lexical.query_terms(text)).scores
 
-    def _scores(self, text: str, query: QueryTerms) -> tuple[np.ndarray, bool]:
-        """Scores, and whether they are hybrid (semantic) rather than lexical.
-
-        Messages in Indonesian are ranked lexically even with an encoder: the
-        bundled model knows English only (see `semantic.py`).
-        """
+    def _score(self, text: str, query: QueryTerms) -> Scored:
         lexical = self._lexical.scores_for(query)
-        if self._semantic is None or detect_language(text) == "id":
-            return lexical, False
-        return self._semantic.combine(text, lexical), True
+        if self._semantic is None or not len(lexical):
+            return Scored(lexical, lexical, None)
+        signals = self._semantic.signals(text, lexical)
+        return Scored(self._semantic.hybrid(signals, lexical), lexical, signals)
 
     def rank(self, text: str, k: int = RANKING_DEPTH) -> list[Match]:
         """The k best entries for `text`, best first, one Match per entry (score > 0 only)."""
-        return self._rank(text, k, self._lexical.query_terms(text))[0]
+        if not self._entries:
+            return []
+        return self._ranking(self._score(text, self._lexical.query_terms(text)).scores, k)
 
-    def _rank(self, text: str, k: int, query: QueryTerms) -> tuple[list[Match], bool]:
-        if not self._entries or k <= 0:
-            return [], False
-        scores, hybrid = self._scores(text, query)
+    def _ranking(self, scores: FloatArray, k: int) -> list[Match]:
+        if k <= 0 or not len(scores):
+            return []
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]  # by score, ties in SOP order
-        return [Match(self._entries[i], float(scores[i])) for i in top if scores[i] > 0], hybrid
+        return [Match(self._entries[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def decide(
         self, text: str, *, platform_language: str | None = None, default_language: str = "id"
     ) -> Decision:
         """What the bot does with one customer message: exactly the path the bot takes."""
+        return self.assess(text, platform_language=platform_language, default_language=default_language).decision
+
+    def assess(
+        self, text: str, *, platform_language: str | None = None, default_language: str = "id"
+    ) -> Assessment:
+        """`decide`, with the evidence the confidence was computed from (for benchmarks and logs)."""
         language = choose_language(text, platform_language, default_language, self._languages)
         kind = small_talk_kind(text, self._analyzer)
         if kind is not None:
-            return Decision(DecisionKind.SMALL_TALK, language, small_talk=kind)
-        terms = self._analyzer.terms(text)
+            return Assessment(Decision(DecisionKind.SMALL_TALK, language, small_talk=kind), None)
+        analysis = self._analyzer.analyse(text)
+        terms = analysis.terms
         if self._analyzer.is_vague(terms):
             # "kak mau tanya", "help": asking what they need beats guessing from filler words
-            return Decision(DecisionKind.VAGUE, language)
-        query = self._lexical.query_from_terms(terms)  # the message is analysed once
-        ranking, hybrid = self._rank(text, RANKING_DEPTH, query)
-        mode = self._thresholds.for_mode(hybrid)
-        decision = decide(ranking, mode, language, self._thresholds.max_options)
-        if decision.kind is DecisionKind.CLARIFY:
-            decision = self._contained(decision, query, len(terms), mode)
-        return decision
+            return Assessment(Decision(DecisionKind.VAGUE, language), None)
+        mode = self._thresholds.for_mode(self._semantic is not None)
+        if not self._entries:
+            return Assessment(decide([], mode, language, self._thresholds.max_options), None)
+        best = self._judge(text, analysis, mode, language)
+        if len(terms) >= LONG_MESSAGE_TERMS:
+            # a long story with the question inside: the question alone may be clearer
+            for part in question_parts(text, self._analyzer):
+                part_analysis = self._analyzer.analyse(part)
+                if len(part_analysis.terms) < 2 or self._analyzer.is_vague(part_analysis.terms):
+                    continue
+                candidate = self._judge(part, part_analysis, mode, language)
+                if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
+                    best = candidate
+        return best
+
+    def _judge(self, text: str, analysis: Analysis, mode: ModeThresholds, language: str) -> Assessment:
+        terms = analysis.terms
+        query = self._lexical.query_from_terms(terms, analysis.context, analysis.words)
+        scored = self._score(text, query)
+        ranking = self._ranking(scored.scores, RANKING_DEPTH)
+        evidence = self._evidence(scored, query, len(terms)) if ranking else None
+        confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
+        foreign = self._foreign_name(analysis, self._index[ranking[0].entry.id]) if ranking else None
+        # another company's product the SOP never mentions: what the SOP says is not about it
+        allowed = 0.0 if foreign else confidence
+        decision = decide(ranking, mode, language, self._thresholds.max_options, allowed)
+        decision = replace(decision, confidence=confidence)
+        if decision.kind is DecisionKind.CLARIFY and evidence is not None and not foreign:
+            decision = self._contained(decision, query, len(terms), mode, evidence.lexical)
+        return Assessment(decision, evidence, foreign)
+
+    def _foreign_name(self, analysis: Analysis, entry: int) -> str | None:
+        """Another company's name in the message that the best entry never mentions."""
+        brands = self._analyzer.lexicon.brands
+        for word in analysis.words:
+            if word in brands and not self._lexical.entry_mentions(entry, word):
+                return word
+        return None
+
+    def _evidence(self, scored: Scored, query: QueryTerms, term_count: int) -> Evidence:
+        """What is known about the best-scoring entry (see `confidence.Evidence`)."""
+        scores = scored.scores
+        best = int(np.argmax(scores))
+        runner_up = _best_other(scores, best)
+        lexical = scored.lexical
+        cosine = cosine_margin = head = 0.0
+        semantic_agrees = 0.0
+        if scored.semantic is not None:
+            cosines = scored.semantic.cosine
+            cosine = float(cosines[best])
+            cosine_margin = cosine - _best_other(cosines, best)
+            semantic_agrees = float(int(np.argmax(cosines)) == best)
+            if scored.semantic.head is not None:
+                head = float(scored.semantic.head[best])
+        known = sum(query.words.values())
+        return Evidence(
+            score=float(scores[best]),
+            margin=float(scores[best]) - runner_up,
+            lexical=float(lexical[best]),
+            lexical_margin=float(lexical[best]) - _best_other(lexical, best),
+            cosine=cosine,
+            cosine_margin=cosine_margin,
+            head=head,
+            containment=float(self._lexical.containment(query)[best]),
+            coverage=self._lexical.coverage(query, best),
+            known_share=known / (known + query.unknown_weight) if known + query.unknown_weight else 0.0,
+            log_terms=math.log1p(term_count),
+            lexical_agrees=float(int(np.argmax(lexical)) == best and lexical[best] > 0),
+            semantic_agrees=semantic_agrees,
+        )
 
     def _contained(
-        self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds
+        self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds, lexical: float
     ) -> Decision:
         """A message that is nearly one approved question is answered (see `decide.py`).
 
@@ -153,7 +251,7 @@ class KnowledgeBase:
         best_index = self._index[decision.matches[0].entry.id]
         others = np.delete(shares, best_index)
         runner_up = float(others.max()) if len(others) else 0.0
-        return answer_contained(decision, (float(shares[best_index]), runner_up), term_count, mode)
+        return answer_contained(decision, (float(shares[best_index]), runner_up), term_count, mode, lexical)
 
     # --- changing (a new KnowledgeBase each time) ------------------------------------
 
@@ -169,3 +267,40 @@ class KnowledgeBase:
         return KnowledgeBase(
             ordered, self._thresholds, self._languages, self._analyzer, lexical, semantic
         )
+
+
+def _best_other(values: FloatArray, index: int) -> float:
+    """The largest value but the one at `index` (0 when there is no other)."""
+    if len(values) < 2:
+        return 0.0
+    return float(np.delete(values, index).max())
+
+
+def confidence_model_for(semantic: SemanticIndex | None) -> ConfidenceModel:
+    """The fitted model for this mode: words alone, or the encoder with or without its classifier.
+
+    An encoder the calibration has not seen (a test's toy encoder) borrows the default model's.
+    """
+    if semantic is None:
+        return MODELS["lexical"]
+    suffix = "" if semantic.has_head else "/no-head"
+    return MODELS.get(model_name(semantic.encoder) + suffix) or MODELS["usem3" + suffix]
+
+
+def question_parts(text: str, analyzer: Analyzer) -> list[str]:
+    """The clauses of a long message that ask something (a question mark or a question
+    word), each with the clause before it, the last MAX_PARTS of them: customers tell their
+    story first and ask at the end ("... udah seminggu blm sampe, itu gimana ya kak?")."""
+    clauses = [clause.strip() for clause in _CLAUSE_END.split(text) if clause.strip()]
+    if len(clauses) < 2:
+        return []
+    marks = [match.group() for match in _CLAUSE_END.finditer(text)]
+    questions = analyzer.lexicon.question_words
+    parts = []
+    for index, clause in enumerate(clauses):
+        asks = "?" in (marks[index] if index < len(marks) else "") or any(
+            word in questions for word in analyzer.standard_words(clause)
+        )
+        if asks:
+            parts.append(" ".join(clauses[max(0, index - 1) : index + 1]))
+    return parts[-MAX_PARTS:]

@@ -23,7 +23,12 @@ Each entry is scored two ways and the two are averaged:
 
 Typos: a query word that no entry contains is replaced by the closest index
 term (Levenshtein distance 1, or 2 for long words, same first letter), found
-with rapidfuzz and remembered per index.
+with rapidfuzz and remembered per index; failing that, by the expansion of the
+closest chat spelling ("ongkr" -> "ongkir" -> "ongkos kirim"). A word that is
+a real word of its own (an Indonesian root, a word of our lists) is never
+"corrected": "tahan" does not become "tahun" because the SOP says "tahun".
+A word no entry knows that stands where a place or a name would ("dari
+Sidoarjo", `Analysis.context`) is left out instead of counted as unknown.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ B = 0.75  # BM25 length normalisation
 PAIR_WEIGHT = 0.5  # weight of adjacent-word pairs against single words
 TAG_WEIGHT = 0.5
 TYPO_WEIGHT = 0.8  # a corrected word counts a little less than a typed one
+CONTEXT_WEIGHT = 0.5  # a word where a place or name stands ("ke Bandung") counts half, if known
 BM25_SCALE = 0.45  # entry BM25 / query maximum at which the entry counts as a full match
 _BEST_QUESTION_SHARE = 0.5
 
@@ -125,11 +131,14 @@ class LexicalIndex:
         question_tf: list[int] = []
         question_owner: list[int] = []
         question_start = [0]
+        surface: dict[str, str] = {}  # a word as the SOP spells it -> its term
         for index, entry in enumerate(entries):
             counts: dict[int, float] = {}  # term -> count (fractional for pairs and tags)
             texts = [entry.title, *(q for qs in entry.questions.values() for q in qs)]
             for text in texts:
-                terms = analyzer.terms(text)
+                analysis = analyzer.analyse(text)
+                terms = analysis.terms
+                surface.update(zip(analysis.words, terms, strict=True))
                 if not terms:
                     continue
                 question = Counter(term_id(t) for t in terms)
@@ -184,63 +193,112 @@ class LexicalIndex:
         self._has_questions = np.diff(np.asarray(question_start)) > 0
         self._question_starts = np.minimum(starts, max(self.question_count - 1, 0))
 
-        # Typo candidates: index terms, and the stems that the translation bridge turns
-        # into index terms ("shiping" is one letter from "shipping", whose term is "kirim").
+        # Typo candidates: the words as the SOP spells them, and the words of the translation
+        # bridge whose term the index has ("shiping" is one letter from "shipping": "kirim").
+        for indonesian, english in analyzer.lexicon.bridges.items():
+            for word in (indonesian, *english):
+                stem = analyzer.term_of(word)
+                if stem is not None and analyzer.bridge.get(stem, stem) in vocabulary:
+                    surface.setdefault(word, analyzer.bridge.get(stem, stem))
+        self._surface = surface
+        # each entry's words, answers included, read when first asked (`entry_mentions`)
+        self._entry_texts = [
+            (e.title, *e.tags, *(q for qs in e.questions.values() for q in qs), *e.answers.values())
+            for e in entries
+        ]
+        self._entry_words: list[frozenset[str] | None] = [None] * len(self._entry_texts)
         self._by_initial: dict[str, list[str]] = {}
-        spellings = [*vocabulary, *(s for s, t in analyzer.bridge.items() if t in vocabulary)]
-        for known in spellings:
-            if "_" not in known and known.isalpha() and len(known) >= 3:
+        for known in surface:
+            if known.isalpha() and len(known) >= 3:
                 self._by_initial.setdefault(known[0], []).append(known)
         self._corrections: dict[str, str | None] = {}
+        self._slang_by_initial: dict[str, list[str]] = {}
+        for slang in analyzer.lexicon.colloquial:
+            if len(slang) >= 4 and slang.isalpha():
+                self._slang_by_initial.setdefault(slang[0], []).append(slang)
 
     # --- queries ---------------------------------------------------------------------
 
     def query_terms(self, text: str) -> QueryTerms:
-        return self.query_from_terms(self.analyzer.terms(text))
+        analysis = self.analyzer.analyse(text)
+        return self.query_from_terms(analysis.terms, analysis.context, analysis.words)
 
-    def query_from_terms(self, terms: Sequence[str]) -> QueryTerms:
-        """The query for terms the caller already has (`Analyzer.terms` of the message)."""
+    def query_from_terms(
+        self, terms: Sequence[str], context: Sequence[bool] = (), sources: Sequence[str] = ()
+    ) -> QueryTerms:
+        """The query for terms the caller already has (`Analyzer.analyse` of the message:
+        its terms, which stand where a place or name would, and the words they come from)."""
         words: dict[int, float] = {}
         pairs: dict[int, float] = {}
         unknown = 0.0
         placed: list[str] = []
-        for term in terms:
-            weight = 1.0
-            if term not in self.vocabulary:
-                if not term.isalpha():
-                    continue  # order numbers, amounts, dates: say nothing about the topic
-                corrected = self.correct(term)
-                if corrected is None:
+        for position, typed in enumerate(terms):
+            found: tuple[str, ...] = (typed,)
+            in_context = position < len(context) and context[position]
+            weight = CONTEXT_WEIGHT if in_context else 1.0
+            if typed not in self.vocabulary:
+                if not typed.isalpha() or in_context:
+                    continue  # numbers, names and places: they say nothing about the topic
+                corrected = self.correct(sources[position] if position < len(sources) else typed)
+                found = (corrected,) if corrected is not None else self.expand_misspelt_slang(typed)
+                if not found:
                     unknown += 1.0
                     placed.append("")
                     continue
-                term, weight = corrected, TYPO_WEIGHT
-            term_id = self.vocabulary[term]
-            words[term_id] = words.get(term_id, 0.0) + weight
-            placed.append(term)
+                weight = TYPO_WEIGHT
+            for term in found:
+                term_id = self.vocabulary[term]
+                words[term_id] = words.get(term_id, 0.0) + weight
+                placed.append(term)
         for pair in _pairs(placed):
             pair_id = self.vocabulary.get(pair)
             if pair_id is not None:
                 pairs[pair_id] = pairs.get(pair_id, 0.0) + PAIR_WEIGHT
         return QueryTerms(words, pairs, unknown)
 
-    def correct(self, term: str) -> str | None:
-        """The index term a misspelt query term most likely meant, or None."""
-        if term in self._corrections:
-            return self._corrections[term]
+    def correct(self, word: str) -> str | None:
+        """The index term of the SOP word a misspelt word most likely meant, or None.
+
+        Words, not stems, are compared: a typo is a matter of spelling, and stems
+        make unrelated words look alike ("shopee" is stemmed "shope", one letter
+        from "shop"). A word that is a word of its own is never corrected.
+        """
+        if word in self._corrections:
+            return self._corrections[word]
         corrected = None
-        if term.isalpha() and len(term) >= 4:
-            candidates = self._by_initial.get(term[0], [])
-            limit = 1 if len(term) < 8 else 2
-            found = process.extractOne(
-                term, candidates, scorer=Levenshtein.distance, score_cutoff=limit
-            )
+        if word.isalpha() and len(word) >= 4 and not self.analyzer.is_real_word(word):
+            candidates = self._by_initial.get(word[0], [])
+            limit = 1 if len(word) < 8 else 2
+            found = process.extractOne(word, candidates, scorer=Levenshtein.distance, score_cutoff=limit)
             if found is not None:
-                corrected = self.analyzer.bridge.get(str(found[0]), str(found[0]))
+                corrected = self._surface[str(found[0])]
         if len(self._corrections) > 100_000:
             self._corrections.clear()
-        self._corrections[term] = corrected
+        self._corrections[word] = corrected
         return corrected
+
+    def entry_mentions(self, entry: int, word: str) -> bool:
+        """Whether the entry's title, questions, tags or answers have this word (standard spelling)."""
+        words = self._entry_words[entry]
+        if words is None:
+            entry_texts = self._entry_texts[entry]
+            words = frozenset(w for text in entry_texts for w in self.analyzer.standard_words(text))
+            self._entry_words[entry] = words
+        return word in words
+
+    def expand_misspelt_slang(self, term: str) -> tuple[str, ...]:
+        """The index terms of the chat spelling one letter from `term` ("ongkr" -> "ongkir"
+        -> "ongkos kirim"), when every one of them is in the index; else ()."""
+        if len(term) < 4 or self.analyzer.is_real_word(term):
+            return ()
+        lexicon = self.analyzer.lexicon
+        candidates = self._slang_by_initial.get(term[0], ())
+        found = process.extractOne(term, candidates, scorer=Levenshtein.distance, score_cutoff=1)
+        if found is None:
+            return ()
+        expansion = [self.analyzer.term_of(word) for word in lexicon.colloquial[str(found[0])]]
+        terms = tuple(self.analyzer.bridge.get(t, t) for t in expansion if t is not None)
+        return terms if terms and all(t in self.vocabulary for t in terms) else ()
 
     def scores(self, text: str) -> FloatArray:
         """One score in [0, 1] per entry, in build order."""
@@ -266,6 +324,23 @@ class LexicalIndex:
         )
         best = np.maximum.reduceat(per_question, self._question_starts)
         return np.where(self._has_questions, best, 0.0).astype(np.float32)
+
+    def coverage(self, query: QueryTerms, entry: int) -> float:
+        """The share of the query (IDF-weighted, unknown words included) that the entry's
+        texts hold between them: low when the message names something the entry never
+        does ("hapus akun instagram" against an entry about deleting *our* account)."""
+        if not query.words:
+            return 0.0
+        held = total = 0.0
+        postings = self._entries
+        for term_id, weight in query.words.items():
+            mass = float(self.idf[term_id]) * weight
+            total += mass
+            rows = postings.rows[postings.starts[term_id] : postings.starts[term_id + 1]]
+            if np.any(rows == entry):
+                held += mass
+        total += query.unknown_weight * self.unseen_idf
+        return held / total if total else 0.0
 
     def scores_for(self, query: QueryTerms) -> FloatArray:
         if not query.words or self.size == 0:

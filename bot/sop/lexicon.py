@@ -31,6 +31,14 @@ class Lexicon:
     # Indonesian word -> English words naming the same thing ("batal" -> ("cancel",)):
     # `Analyzer` makes each such group one retrieval term
     bridges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # unit abbreviations, read so only right after a number ("24 hrs": hours; "hrs": harus)
+    after_number: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # phrases of courtesy that carry no topic ("selamat malam", "maaf ganggu"), removed from
+    # retrieval terms wherever they stand
+    courtesies: frozenset[tuple[str, ...]] = frozenset()
+    # other companies' names ("shopee", "indihome"): a message naming one its SOP never does
+    # is not answered outright (`KnowledgeBase.assess`)
+    brands: frozenset[str] = frozenset()
     # derived in __post_init__, for speed: every word some list spells this way, and the
     # first words of phrases
     known: frozenset[str] = frozenset()
@@ -103,6 +111,9 @@ def default_lexicon() -> Lexicon:
         request_words=frozenset(_lines("request_words.txt")),
         question_words=frozenset(_lines("question_words.txt")),
         bridges=MappingProxyType(read_bridges("bridge_id_en.tsv")),
+        after_number=MappingProxyType(read_colloquial("units.tsv")),
+        courtesies=frozenset(tuple(line.split()) for line in _lines("courtesies.txt")),
+        brands=frozenset(_lines("brands.txt")),
     )
 
 

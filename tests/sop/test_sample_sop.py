@@ -18,7 +18,13 @@ from bot.sop.model import DecisionKind
 
 
 @pytest.fixture(scope="module")
-def sample_kb() -> KnowledgeBase:
+def sample_kb(sample_hybrid_kb: KnowledgeBase) -> KnowledgeBase:
+    """The sample SOP as a plain install answers from it (the multilingual encoder and words)."""
+    return sample_hybrid_kb
+
+
+@pytest.fixture(scope="module")
+def sample_lexical_kb() -> KnowledgeBase:
     load = load_sop(ROOT / "examples" / "sop")
     assert load.ok
     return KnowledgeBase.build(load.entries)
@@ -55,7 +61,7 @@ def test_a_message_that_is_nearly_an_approved_question_is_answered(
     assert decision.entry.id == entry
 
 
-def test_request_words_do_not_steer_retrieval(sample_kb: KnowledgeBase) -> None:
-    plain = sample_kb.rank("refund", 2)
-    wrapped = sample_kb.rank("kak mau tanya soal refund dong, bisa bantu?", 2)
+def test_request_words_do_not_steer_retrieval(sample_lexical_kb: KnowledgeBase) -> None:
+    plain = sample_lexical_kb.rank("refund", 2)
+    wrapped = sample_lexical_kb.rank("kak mau tanya soal refund dong, bisa bantu?", 2)
     assert [m.entry.id for m in plain] == [m.entry.id for m in wrapped]

