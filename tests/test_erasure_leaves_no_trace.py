@@ -188,12 +188,12 @@ async def live_a_life(life: Life) -> None:
 
     # Ani asks something the SOP does not cover (a gap that Sulastri will share).
     await life.says(ANI, "halo kak")
-    await life.says(ANI, "bisa kirim pakai kurir lalamove")
+    await life.says(ANI, "jual tiket konser coldplay gak")
 
     # Sulastri: small talk, two misses (gaps), then a person takes over in a forum topic.
     await life.says(SULASTRI, "halo kak, saya Sulastri")
     await life.says(SULASTRI, "apakah kulkas Polytron warna toska bisa dikirim ke Cikarang?")
-    await life.says(SULASTRI, "Bisa kirim pakai kurir Lalamove?")  # as Ani asked, in her own way
+    await life.says(SULASTRI, "Jual tiket konser Coldplay gak?")  # as Ani asked, in her own way
     sulastri_ticket = await desk.ticket(1)
     assert sulastri_ticket.customer_name == "Sulastri Wibisono" and sulastri_ticket.staff_thread_id
     topic = sulastri_ticket.staff_thread_id
@@ -277,8 +277,8 @@ async def test_erased_customers_leave_no_trace_and_the_reports_keep_their_facts(
     assert found(before, {"0857-1234-5678", "sulastri.w@contoh.id"}) == []  # masked when stored
     assert bare(found(before, gunawan)) == gunawan - base64_forms(GUNAWAN[0])
     async with life.bot.runtime.store.transaction() as tx:
-        lalamove_before = await tx.session.scalar(
-            select(SopGap.count).where(SopGap.fingerprint.contains("lalamove")))
+        shared_before = await tx.session.scalar(
+            select(SopGap.count).where(SopGap.fingerprint.contains("coldplay")))
     async with life.bot.runtime.store.transaction() as tx:
         lines_before = await tx.session.scalar(select(func.count()).select_from(TranscriptLine))
 
@@ -319,8 +319,8 @@ async def test_erased_customers_leave_no_trace_and_the_reports_keep_their_facts(
     assert lines_after is not None and lines_before is not None and lines_after >= lines_before
     # The questions only they asked are gone; the one Ani asked too counts less, in Ani's words.
     [(fingerprint, shared)] = gaps.items()
-    assert "lalamove" in fingerprint and lalamove_before is not None and 1 <= shared.count < lalamove_before
-    assert shared.example == "bisa kirim pakai kurir lalamove"
+    assert "coldplay" in fingerprint and shared_before is not None and 1 <= shared.count < shared_before
+    assert shared.example == "jual tiket konser coldplay gak"
 
 
 async def test_the_wal_keeps_no_copy_of_the_pages_an_erasure_rewrote(sqlite_database_url: str) -> None:
