@@ -328,9 +328,10 @@ async def live_a_life(life: Life) -> None:
     await life.says(SULASTRI, "teknisinya cepat, tapi pintu kulkasku masih lecet")
     await life.statuses(SULASTRI[0])
 
-    # Later, in Javanese: told which languages the bot speaks, and counted as an other-language gap.
-    desk.clock.advance(hours=1)
+    # The next day, in Javanese: told which languages the bot speaks, and counted as an other-language gap.
+    desk.clock.advance(hours=25)
     await life.says(SULASTRI, "kulo badhe tanglet, kulkas Polytron dereng dugi Tegalgede")
+    assert life.sent_to(SULASTRI[0])[-1].startswith("Maaf, saya hanya bisa membantu dalam Bahasa Indonesia")
 
     # Gunawan on Telegram: a miss, then a person; a photo by reference; nobody answers in time, so
     # Sinta is alerted with his name; his ticket is still open when he is erased.
@@ -541,3 +542,4 @@ async def test_log_lines_name_no_customer_and_quote_none_of_their_words(
                  | traces_of(GUNAWAN, GUNAWAN_WORDS) - {GUNAWAN[0]})
     leaked = {needle: line for line in output.splitlines() for needle in customers if needle.lower() in line.lower()}
     assert leaked == {}
+

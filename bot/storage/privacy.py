@@ -310,7 +310,7 @@ class PrivacyRepo:
                 (TranscriptLine.person_key == found.person_key)
                 | TranscriptLine.chat_key.in_(found.chat_keys)
             )
-            .values(text="", person_key=ERASED, chat_key=ERASED, author_key=None)
+            .values(text="", person_key=ERASED, chat_key=ERASED, author_key=None, attachment=None)
         )
         await self._session.execute(
             update(TranscriptLine).where(TranscriptLine.author_key == found.person_key).values(author_key=None)
