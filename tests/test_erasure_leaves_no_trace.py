@@ -40,6 +40,7 @@ from starlette.responses import JSONResponse, Response
 from typer.testing import CliRunner
 
 from bot.actions import Send
+from bot.adapters.base import AuthExpired
 from bot.adapters.media import link_media
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram_parse import BotIdentity
@@ -51,13 +52,22 @@ from bot.clock import ManualClock
 from bot.events import Address
 from bot.logs import configure_logging
 from bot.roles import Role
-from bot.storage.models import Base, OutboxItem, SopGap, Ticket, TicketEvent, TicketRating, TranscriptLine
+from bot.storage.models import (
+    Base,
+    OutboxItem,
+    SopGap,
+    StaffMessage,
+    Ticket,
+    TicketEvent,
+    TicketRating,
+    TranscriptLine,
+)
 from bot.web import build_app
 from tests.fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, VERSION, FakeGraph
 from tests.fakes.server import serving
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegram
 from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
-from tests.handoff.conftest import MONDAY_MORNING, SOP_DIR, TELEGRAM_FORUM, Desk, desk_settings
+from tests.handoff.conftest import MONDAY_MORNING, SOP_DIR, TELEGRAM_FORUM, Desk, desk_settings, open_desk
 from tests.handoff.live import go_live
 from tests.support.harness import Harness
 
@@ -543,3 +553,72 @@ async def test_log_lines_name_no_customer_and_quote_none_of_their_words(
     leaked = {needle: line for line in output.splitlines() for needle in customers if needle.lower() in line.lower()}
     assert leaked == {}
 
+
+async def test_nothing_about_the_person_waits_to_be_posted_while_the_staff_platform_is_paused(
+    sqlite_database_url: str,
+) -> None:
+    """Telegram refused the token while Budi's ticket was worked on: the posts about him wait
+    (in his ticket's first topic, the /reveal answer in the general topic, the topic his
+    reopened ticket was to get). He is erased meanwhile; when sending resumes, none of it goes,
+    and what waited for another customer does."""
+    desk = await open_desk(desk_settings(sqlite_database_url))
+    budi = {"user": "6281234567890", "name": "Budi Santoso"}
+    try:
+        await desk.agent_online()
+        await desk.customer("mau bicara dengan CS", **budi)
+        first_topic = await desk.thread_of()
+        await desk.customer("dasar goblok, paket ke Kaliurang belum sampai", **budi)  # hidden from the team
+        desk.bot.adapters["telegram"].fail_with.append(AuthExpired("Unauthorized"))
+        await desk.agent_command("transcript", thread=first_topic)  # refused: Telegram sending pauses
+        await desk.agent_command("reveal", "#1", "1")  # in the general topic
+        await desk.agent_command("close", "paket", "dicek", thread=first_topic)
+        await desk.customer_press("csat:1:5", **budi)
+        await desk.customer("mau bicara dengan CS lagi, paketnya ke Kaliurang", **budi)  # reopened: a new topic
+        assert (await desk.ticket()).reopen_count == 1
+        await desk.customer("mau bicara dengan CS", user=ANI[0], name=ANI[1])  # another customer, waiting too
+        async with desk.bot.runtime.store.transaction() as tx:
+            waiting = [row.payload for row in (await tx.session.execute(
+                select(OutboxItem).where(OutboxItem.platform == "telegram", OutboxItem.status == "pending"))).scalars()]
+        assert any("Kaliurang" in json.dumps(payload) for payload in waiting)
+
+        await desk.customer_command("forgetme", user=budi["user"], person_name=budi["name"])
+        await desk.customer_press("privacy:forget:yes", **budi)
+        async with desk.bot.runtime.store.transaction() as tx:
+            left = [json.dumps(row.payload, ensure_ascii=False) for row in (await tx.session.execute(
+                select(OutboxItem).where(OutboxItem.platform == "telegram"))).scalars()]
+            await tx.outbox.resume("telegram")
+        assert [payload for payload in left if {"Budi", "Santoso", "Kaliurang", "goblok"} & set(payload.split())] == []
+        posted = [str(action) for action in await desk.bot.deliver()]
+        assert any(ANI[1] in action for action in posted)
+        assert not any("Budi" in action or "Kaliurang" in action for action in posted)
+    finally:
+        await desk.bot.close()
+
+
+
+async def remembered_posts(desk: Desk) -> set[str]:
+    """The bot's staff-chat posts a reply under reaches a ticket through."""
+    async with desk.bot.runtime.store.transaction() as tx:
+        return set((await tx.session.execute(select(StaffMessage.message_id))).scalars())
+
+
+async def test_a_staff_view_carries_its_tickets_ref_but_is_no_way_to_the_customer(sqlite_database_url: str) -> None:
+    """A transcript asked for in the general topic is marked as the ticket's, so an erasure
+    finds it; unlike the ticket's own posts it is not remembered as a handle to the ticket,
+    so an agent answering a colleague under it does not write to the customer."""
+    desk = await open_desk(desk_settings(sqlite_database_url))
+    try:
+        await desk.agent_online()
+        await desk.customer("mau bicara dengan CS", user=ANI[0], name=ANI[1])
+        posts = await remembered_posts(desk)
+        assert posts  # the card in the ticket's topic
+        await desk.agent_command("transcript", "#1")
+        async with desk.bot.runtime.store.transaction() as tx:
+            [view] = (await tx.session.execute(
+                select(OutboxItem.payload).where(OutboxItem.chat_id == TELEGRAM_FORUM, OutboxItem.status == "sent")
+                .where(OutboxItem.payload["text"].as_string().startswith("Transkrip tiket #1"))
+            )).scalars().all()
+        assert view["ref"] == "ticket:1:view" and view["address"][2] is None
+        assert await remembered_posts(desk) == posts
+    finally:
+        await desk.bot.close()

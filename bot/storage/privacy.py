@@ -54,7 +54,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Text, cast, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Text, and_, cast, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sop.improvement import gap_fingerprint
@@ -284,24 +284,35 @@ class PrivacyRepo:
         return len(ids)
 
     async def _staff_posts(self, ticket: Ticket) -> set[int]:
-        """Posts about the ticket in the staff chat: its topic, its card, replies to it."""
-        rows = await self._session.execute(
-            select(OutboxItem.id, OutboxItem.payload).where(
-                OutboxItem.platform == ticket.staff_platform,
-                OutboxItem.chat_id == ticket.staff_chat_id,
-            )
-        )
+        """Posts about the ticket, whatever their status: every row carrying its ref (its topic,
+        card, posts, alerts and files, and staff views of it wherever they were asked for: a
+        transcript, a revealed message), and everything in any topic it had (a reopened ticket
+        gets a new one; the earlier ones still hold what was said there)."""
         own_ref = f"ticket:{ticket.id}"
-        doomed = set()
-        for row_id, payload in rows.all():
-            ref = str(payload.get("ref") or "")
-            address = payload.get("address") or [None, None, None]
-            thread = address[2] if len(address) > 2 else None
-            if ref == own_ref or ref.startswith(f"{own_ref}:") or (
-                ticket.staff_thread_id is not None and thread == ticket.staff_thread_id
-            ):
-                doomed.add(row_id)
-        return doomed
+        ref = OutboxItem.payload["ref"].as_string()
+        topics = set(
+            (
+                await self._session.execute(
+                    select(OutboxItem.result).where(
+                        OutboxItem.kind == "OpenThread", ref == own_ref, OutboxItem.result.is_not(None)
+                    )
+                )
+            ).scalars()
+        )
+        if ticket.staff_thread_id is not None:
+            topics.add(ticket.staff_thread_id)
+        about = or_(ref == own_ref, ref.startswith(f"{own_ref}:", autoescape=True))
+        if topics:
+            in_topic = OutboxItem.payload[("address", 2)].as_string().in_(sorted(str(t) for t in topics))
+            about = or_(
+                about,
+                and_(
+                    OutboxItem.platform == ticket.staff_platform,
+                    OutboxItem.chat_id == ticket.staff_chat_id,
+                    in_topic,
+                ),
+            )
+        return set((await self._session.execute(select(OutboxItem.id).where(about))).scalars())
 
     async def _anonymise_transcript(self, found: _Footprint) -> int:
         lines = await self._session.execute(
