@@ -50,7 +50,7 @@ from bot.adapters.whatsapp_parse import sign
 from bot.cli import app
 from bot.clock import ManualClock
 from bot.events import Address
-from bot.logs import configure_logging
+from bot.logs import StructuredFormatter, configure_logging
 from bot.roles import Role
 from bot.storage.models import (
     Base,
@@ -513,14 +513,15 @@ async def test_messages_quoting_the_person_go_but_nobody_loses_a_pending_reply(s
         await bot.close()
 
 
-LIBRARY_LOGGERS = ("httpx", "httpcore", "telegram", "discord", "aiosqlite", "uvicorn.access", "alembic")
+CONFIGURED_LOGGERS = ("bot", "httpx", "httpcore", "telegram", "discord", "aiosqlite", "sqlalchemy", "uvicorn.access",
+                      "alembic")
 
 
 @pytest.fixture
 def log_lines() -> Iterator[Callable[[str], io.StringIO]]:
     """Logging configured as `bot run` does, into a buffer; the previous configuration restored after."""
     root = logging.getLogger()
-    saved = (list(root.handlers), root.level, {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS})
+    saved = (list(root.handlers), root.level, {name: logging.getLogger(name).level for name in CONFIGURED_LOGGERS})
 
     def configure(level: str) -> io.StringIO:
         stream = io.StringIO()
@@ -622,3 +623,49 @@ async def test_a_staff_view_carries_its_tickets_ref_but_is_no_way_to_the_custome
         assert await remembered_posts(desk) == posts
     finally:
         await desk.bot.close()
+
+
+def formatted(message: str, name: str = "bot.delivery", **fields: Any) -> str:
+    record = logging.makeLogRecord({"msg": message, "levelname": "INFO", "name": name, **fields})
+    return StructuredFormatter().format(record)
+
+
+def test_a_whatsapp_message_id_is_logged_as_a_digest_that_still_follows_one_message() -> None:
+    wamid = realistic_wamid(SULASTRI[0])
+    first = formatted("sending again", key=f"whatsapp:{wamid}#0")
+    again = formatted("delivery retry", key=f"whatsapp:{wamid}#0")
+    assert found(first.encode(), base64_forms(SULASTRI[0])) == [] and "HBgN" not in first
+    key = first.split("key=")[1]
+    assert key.startswith("whatsapp:wamid.#") and key.endswith("#0") and key == again.split("key=")[1]
+    assert key != formatted("x", key=f"whatsapp:{realistic_wamid(SULASTRI[0])}#0").split("key=")[1]
+
+
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        (f"https://graph.facebook.com/v21.0/{SULASTRI_PHOTO}", "https://graph.facebook.com/v21.0/…"),
+        (f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={SULASTRI_PHOTO}&ext=1&hash=AbC",
+         "https://lookaside.fbsbx.com/…/attachments/?…"),
+        (f"https://api.telegram.org/file/bot123456789:AAEabcdefghijklmnopqrstuvwxyz/voice/{RINA_VOICE}.oga",
+         "https://api.telegram.org/file/bot[token]/voice/…"),
+        ("https://api.telegram.org/bot123456789:AAEabcdefghijklmnopqrstuvwxyz/sendMessage",
+         "https://api.telegram.org/bot[token]/sendMessage"),
+        ("https://discord.com/api/v10/channels/880001/messages", "https://discord.com/api/v10/channels/…/messages"),
+    ],
+)
+def test_urls_are_logged_down_to_the_apis_words(url: str, logged: str) -> None:
+    line = formatted('HTTP Request: GET %s "HTTP/1.1 200 OK"', name="httpx", args=(url,))
+    assert f'HTTP Request: GET {logged} \\"HTTP/1.1 200 OK\\"' in line
+
+
+def test_debug_is_the_bots_own_debug_lines_not_the_libraries_requests(
+    log_lines: Callable[[str], io.StringIO],
+) -> None:
+    stream = log_lines("DEBUG")
+    logging.getLogger("bot.core").debug("a decision explained")
+    logging.getLogger("telegram.Bot").debug("Calling Bot API endpoint `sendMessage` with parameters `{'text': 'x'}`")
+    logging.getLogger("aiosqlite").debug("executing INSERT INTO transcript ... ('kulkas Polytron', ...)")
+    logging.getLogger("sqlalchemy.engine.Engine").info("INSERT INTO transcript ... ('kulkas Polytron', ...)")
+    logging.getLogger("httpx").info("HTTP Request: POST https://graph.facebook.com/v21.0/106540352242922/messages")
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" msg=")[0].split(" logger=")[1] for line in lines] == ["bot.core", "httpx"]
