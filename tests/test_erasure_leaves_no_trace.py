@@ -54,6 +54,8 @@ from bot.logs import StructuredFormatter, configure_logging
 from bot.roles import Role
 from bot.storage.models import (
     Base,
+    ConversationState,
+    DeliveryStatusRecord,
     OutboxItem,
     SopGap,
     StaffMessage,
@@ -61,6 +63,7 @@ from bot.storage.models import (
     TicketEvent,
     TicketRating,
     TranscriptLine,
+    WhatsAppContact,
 )
 from bot.web import build_app
 from tests.fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, VERSION, FakeGraph
@@ -477,6 +480,54 @@ async def test_erased_customers_leave_no_trace_and_the_reports_keep_their_facts(
     [(fingerprint, shared)] = gaps.items()
     assert "lalamove" in fingerprint and lalamove_before is not None and 1 <= shared.count < lalamove_before
     assert shared.example == "bisa kirim pakai kurir lalamove"
+
+
+# What the customers wrote and were sent: gone after the retention period, unlike who they are.
+SAID_AND_SENT = ("Polytron", "toska", "Cikarang", "INV-77812", "jempolan", "penyok", "Jatiasih", "Tegalgede", "lecet",
+                 "kulkasku", SULASTRI_PHOTO, SULASTRI_VOICE, RINA_VOICE, "Garsel", "marun", "Tambun", "Bintaro",
+                 "jahitan", GUNAWAN_PHOTO, "lalamove", "Wonosobo", "carica")
+
+
+async def test_the_retention_purge_leaves_none_of_the_old_conversations_and_keeps_the_reports(
+    life: Life, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bot privacy purge` a month later: every copy of what was said and sent (transcript
+    lines and their files, delivered posts, delivery statuses, conversation states,
+    WhatsApp contacts, unanswered questions) older than the retention period goes, in
+    every column and in the SQLite file; the tickets, their steps and every rating stay,
+    and what a customer wrote since stays too."""
+    await live_a_life(life)
+    async with life.bot.runtime.store.transaction() as tx:
+        steps_before = await tx.session.scalar(select(func.count()).select_from(TicketEvent))
+    assert set(bare(found(await all_text(life.url, life.bot), SAID_AND_SENT))) == set(SAID_AND_SENT)
+
+    life.desk.clock.advance(days=31)
+    await life.says(ANI, "halo kak, mau tanya lagi soal oleh-oleh Dieng")
+    monkeypatch.setattr("bot.app.SystemClock", lambda: life.bot.clock)
+    env = {"BOT_DATABASE_URL": life.url, "BOT_SUPPORT__SOP_DIR": str(SOP_DIR),
+           "BOT_HANDOFF__STAFF_CHAT": f"telegram:{TELEGRAM_FORUM}"}
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["privacy", "purge", "--days", "30"], env=env)
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert result.stdout.startswith("purged ") and "older than 30 day(s)" in result.stdout
+
+    after = await all_text(life.url, life.bot)
+    assert found(after, SAID_AND_SENT) == []
+    assert bare(found(after, {"Dieng"})) == {"Dieng"}  # written since: kept
+    if sqlite_file(life.url) is not None:
+        assert found(file_bytes(life.url), SAID_AND_SENT) == []
+    async with life.bot.runtime.store.transaction() as tx:
+        tickets = list((await tx.session.execute(select(Ticket).order_by(Ticket.id))).scalars())
+        ratings = [(r.ticket_id, r.score) for r in (await tx.session.execute(
+            select(TicketRating).order_by(TicketRating.id))).scalars()]
+        steps_after = await tx.session.scalar(select(func.count()).select_from(TicketEvent))
+        statuses = list((await tx.session.execute(select(DeliveryStatusRecord))).scalars())
+        contacts = [c.wa_id for c in (await tx.session.execute(select(WhatsAppContact))).scalars()]
+        conversations = [c.chat_key for c in (await tx.session.execute(select(ConversationState))).scalars()]
+    assert [(t.id, t.status, t.csat_score, t.reopen_count) for t in tickets] == [
+        (1, "resolved", 4, 1), (2, "waiting", None, 0), (3, "resolved", 4, 0)]
+    assert [t.customer_name for t in tickets] == [None, GUNAWAN[1], None]  # an open ticket keeps its customer
+    assert ratings == [(1, 5), (1, 4), (3, 4)] and steps_after == steps_before
+    assert statuses == [] and contacts == [ANI[0]] and conversations == [f"whatsapp:{ANI[0]}"]
 
 
 async def test_the_wal_keeps_no_copy_of_the_pages_an_erasure_rewrote(sqlite_database_url: str) -> None:

@@ -418,7 +418,15 @@ class PrivacyRepo:
     # ---- retention --------------------------------------------------------------------------
 
     async def purge_before(self, cutoff: datetime) -> int:
-        """Delete transcript lines and delivered messages older than `cutoff`; keep anonymous ticket facts."""
+        """Delete what customers wrote and were sent before `cutoff`; keep anonymous ticket facts.
+
+        Transcript lines (with their files), delivered messages and the staff-chat messages
+        that led to tickets go; resolved tickets lose names, close reason and comment, and
+        their events' details; so do the copies elsewhere: delivery statuses (a WhatsApp
+        number, callback data), conversation states (the last question, the options shown),
+        WhatsApp contacts who last wrote before it, and unanswered questions last asked
+        before it (a gap asked since shows that later wording). Ratings stay.
+        """
         self._forget_cached()
         self.erased = True
         lines = await self._session.execute(
@@ -443,6 +451,19 @@ class PrivacyRepo:
                 csat_comment=None, close_reason=None, customer_name=None, customer_username=None
             )
         )
+        await self._session.execute(
+            delete(DeliveryStatusRecord).where(DeliveryStatusRecord.updated_at < cutoff)
+        )
+        await self._session.execute(
+            delete(ConversationState).where(ConversationState.updated_at < cutoff)
+        )
+        await self._session.execute(
+            delete(WhatsAppContact).where(
+                or_(WhatsAppContact.last_inbound_at.is_(None), WhatsAppContact.last_inbound_at < cutoff),
+                or_(WhatsAppContact.choices_at.is_(None), WhatsAppContact.choices_at < cutoff),
+            )
+        )
+        await self._session.execute(delete(SopGap).where(SopGap.last_at < cutoff))
         return int(lines.rowcount)  # type: ignore[attr-defined]
 
 
