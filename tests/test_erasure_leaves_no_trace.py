@@ -720,3 +720,26 @@ def test_debug_is_the_bots_own_debug_lines_not_the_libraries_requests(
     logging.getLogger("httpx").info("HTTP Request: POST https://graph.facebook.com/v21.0/106540352242922/messages")
     lines = stream.getvalue().splitlines()
     assert [line.split(" msg=")[0].split(" logger=")[1] for line in lines] == ["bot.core", "httpx"]
+
+
+async def test_an_erased_supervisor_is_no_longer_named_by_the_pauses_and_reveals_they_made(
+    sqlite_database_url: str,
+) -> None:
+    desk = await open_desk(desk_settings(sqlite_database_url))
+    try:
+        await desk.agent_online()
+        await desk.grant("telegram", SINTA[0], Role.SUPERVISOR)
+        await desk.customer("mau bicara dengan CS", user=ANI[0], name=ANI[1])
+        await desk.customer("dasar goblok, carica saya mana", user=ANI[0], name=ANI[1])
+        thread = await desk.thread_of()
+        await desk.agent_press("handoff:reveal:1:1", thread=thread, user=SINTA[0], name=SINTA[1], username=None)
+        await desk.agent_press("handoff:block:1:24h", thread=thread, user=SINTA[0], name=SINTA[1], username=None)
+        async with desk.bot.runtime.store.transaction() as tx:
+            await tx.privacy.erase_person("telegram", SINTA[0], desk.clock.now())
+        ticket = await desk.ticket()
+        assert ticket.blocked_by == "erased" and ticket.blocked_until is not None  # the pause itself holds
+        actors = {event.action: event.actor_key for event in await desk.ticket_events()}
+        assert actors["revealed"] == actors["blocked"] == "erased"
+        assert ticket.customer_key == f"whatsapp:{ANI[0]}"  # the customer is untouched
+    finally:
+        await desk.bot.close()

@@ -344,7 +344,7 @@ class PrivacyRepo:
             )
             await self._session.execute(delete(StaffMessage).where(StaffMessage.ticket_id.in_(ticket_ids)))
         key = found.person_key
-        for column in (TicketEvent.actor_key, Ticket.assignee_key, Ticket.closed_by):
+        for column in (TicketEvent.actor_key, Ticket.assignee_key, Ticket.closed_by, Ticket.blocked_by):
             await self._session.execute(
                 update(column.class_).where(column == key).values({column.key: ERASED})
             )
