@@ -1,32 +1,49 @@
 """Erasing a person's data on request, and purging old transcripts after the retention period.
 
 An erasure must leave no trace of the person (`strings` over the SQLite file and its
-WAL finds none of their name, number or words) while the reports stay true. Every
-table, column by column:
+WAL finds none of their name, number, words or files) while the reports stay true.
+Every table, column by column:
 
-- `people`: the row is deleted (its `user_id` is a WhatsApp number). `staff_roles`
-  and `agent_status` rows of the person go too; `granted_by` naming them becomes
-  `erased`.
+- `people`: the row is deleted (its `user_id` is a WhatsApp number; `username` is how
+  staff are named in mentions). `staff_roles` and `agent_status` rows of the person go
+  too; `granted_by` naming them becomes `erased`.
 - `transcript`: lines of their chats keep direction, author kind, time, ticket,
-  outcome and SOP entry (the counts of the reports) but lose `text`, `chat_key`,
-  `person_key` and `author_key`; lines they wrote elsewhere as staff lose `author_key`.
-- `conversations`, `timers` of their chats, `ticket_staff_messages` of their tickets,
-  `delivery_statuses` and the `whatsapp_contacts` row: deleted (nothing anonymous is
-  left in them). After `/forgetme` the contact row stays until the goodbye message is
-  delivered, because WhatsApp's 24-hour window is read from it; then it goes
-  (`finish_erasure`).
-- `tickets`: keep times, status, reason, team, agent and score; lose the customer's
-  key, chat, name, username, close reason and CSAT comment. `ticket_events` of those
-  tickets lose `detail`, and every `actor_key` naming the person becomes `erased`
-  (closing the ticket on request is itself an event "by" them).
-- `outbox`: every row to their chats, every post about their tickets in the staff
-  chat (the topic it opened, whose title is their name: `ticket:<id>`, and the rest:
-  `ticket:<id>:…` or in the ticket's thread), and any other delivered message that
-  quotes them (their name, username, id or one of their messages: `/queue`,
-  `/transcript` replies to agents).
-- `sop_gaps`: a question is counted by its fingerprint, which is its words: it stays
-  only while another customer's message in the transcript asked the same, counting
-  less and showing that customer's wording if the example was theirs.
+  outcome (`hidden` for an insult kept from the team, `blocked` for what they wrote
+  while paused, `csat_comment`) and SOP entry (the counts of the reports) but lose
+  `text`, `chat_key`, `person_key`, `author_key` and `attachment` (the files sent
+  either way: a WhatsApp media id, a Telegram file id, a file name); lines they wrote
+  elsewhere as staff lose `author_key`.
+- `conversations` (with `pending_options`, the choices last offered them, labelled
+  with the SOP questions closest to their words), `timers` of their chats,
+  `ticket_staff_messages` of their tickets, `delivery_statuses` of their chats (with
+  `callback_data`: the outbox key, which holds their WhatsApp message id) and the
+  `whatsapp_contacts` row (its `choices` too): deleted (nothing anonymous is left in
+  them). After `/forgetme` the contact row stays, without its choices, until the
+  goodbye message is delivered, because WhatsApp's 24-hour window is read from it;
+  then it goes (`finish_erasure`).
+- `tickets`: keep times, status, reason, team, agent, score, reopen count and
+  `blocked_until` (when a pause ended: a time); lose the customer's key, chat, name,
+  username, close reason and CSAT comment. `ticket_events` of those tickets lose
+  `detail` (a note, a close reason, a pause's reason, a hidden message's number), and
+  every `actor_key`, `assignee_key`, `closed_by` and `blocked_by` naming the person
+  becomes `erased` (closing the ticket on request is itself an event "by" them; a
+  supervisor who paused someone is named in `blocked_by`).
+- `ticket_ratings`: kept. A rating is a ticket, the closing it rates, a score and a
+  time; the comment lives on the ticket and in the transcript, and goes with them.
+- `outbox`, whatever the rows' status: every row to their chats (their files and the
+  agents' files to them, by id, with captions), every row about their tickets
+  (`ticket:<id>`, `ticket:<id>:…`: the topic it opened, whose title is their name,
+  the card, relayed messages and files, alerts naming them; and the staff views
+  `ticket:<id>:view`, a `/transcript`, `/history` or revealed insult, wherever they
+  were asked for), everything in any topic their tickets had (a reopened ticket gets
+  a new one; a `/transcript` answer or the closing title stays in the first), and any
+  other delivered message that quotes them (their name, username, id or one of their
+  messages: `/queue` replies to agents). The attempt records (`claimed_by`, a process;
+  `attempt_started_at`, a time) name nobody.
+- `sop_gaps`: a question is counted by its fingerprint, which is its words (asked in
+  another language too: outcome `other_language`): it stays only while another
+  customer's message in the transcript asked the same, counting less and showing that
+  customer's wording if the example was theirs.
 - `sop_drafts`, `moderation_settings`, moderation cases and appeals: where the person
   acted (proposed, reviewed, moderated, decided), their key becomes `erased`.
 - Moderation records about the person are kept, except the display name of a case:
@@ -34,8 +51,9 @@ table, column by column:
   mod cases against user requests the same way); the case log names them by id.
 - `processed_updates`: holds digests of update ids, not the ids (a WhatsApp message id
   carries the sender's number in base64), so a redelivered webhook is still skipped
-  after the erasure and nothing there names anyone. `shared_state`, `chats` (groups
-  only) and `moderation_captchas` (minutes long) hold nothing of a customer.
+  after the erasure and nothing there names anyone. `shared_state` (the SOP
+  generation, a paused platform's refusal and times, the erasure count), `chats`
+  (groups only) and `moderation_captchas` (minutes long) hold nothing of a customer.
 - `moderation_member_joins`: when they joined a group (for the newcomer-links rule):
   deleted; the sweeper prunes them after the newcomer window anyway.
 - The erasure writes no new row naming the person: the only record kept is an
@@ -44,8 +62,14 @@ table, column by column:
 SQLite connections run with `secure_delete` on, so deleted and overwritten content is
 zeroed in the file; the store checkpoints the WAL after an erasure (`erased`), so
 older copies of the pages leave the `-wal` file too.
-"""
 
+The retention purge (`purge_before`) removes what was said and sent before a cutoff the
+same way, for everyone: transcript lines (with their files), delivered outbox rows,
+staff-chat message links, delivery statuses, conversation states, WhatsApp contacts who
+last wrote before it and gaps last asked before it; resolved tickets lose names, close
+reasons, comments and their events' details. Who the customers are (`people`, a
+ticket's customer key) stays until they ask to be erased; so do ratings and ticket steps.
+"""
 from __future__ import annotations
 
 import json
