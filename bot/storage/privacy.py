@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -291,8 +291,7 @@ class PrivacyRepo:
                 select(OutboxItem.id).where(OutboxItem.platform == chat_platform, OutboxItem.chat_id == chat_id)
             )
             doomed.update(rows.scalars())
-        for ticket in found.tickets:
-            doomed.update(await self._staff_posts(ticket))
+        doomed.update(await self._posts_about(found.tickets))
         quoted = _quoting(found)
         if quoted is not None:
             # Only rows done with: a common name must not cost another customer a pending reply.
@@ -307,35 +306,36 @@ class PrivacyRepo:
             await self._session.execute(delete(OutboxItem).where(OutboxItem.id.in_(ids[start : start + 500])))
         return len(ids)
 
-    async def _staff_posts(self, ticket: Ticket) -> set[int]:
-        """Posts about the ticket, whatever their status: every row carrying its ref (its topic,
-        card, posts, alerts and files, and staff views of it wherever they were asked for: a
-        transcript, a revealed message), and everything in any topic it had (a reopened ticket
-        gets a new one; the earlier ones still hold what was said there)."""
-        own_ref = f"ticket:{ticket.id}"
+    async def _posts_about(self, tickets: Sequence[Ticket]) -> set[int]:
+        """Posts about the tickets, whatever their status: every row carrying one's ref (its
+        topic, card, posts, alerts and files, and staff views of it wherever they were asked
+        for: a transcript, a revealed message), and everything in any topic one had (a
+        reopened ticket gets a new one; the earlier ones still hold what was said there).
+        One pass over the outbox for all of them."""
+        if not tickets:
+            return set()
+        own_refs = [f"ticket:{ticket.id}" for ticket in tickets]
         ref = OutboxItem.payload["ref"].as_string()
-        topics = set(
-            (
-                await self._session.execute(
-                    select(OutboxItem.result).where(
-                        OutboxItem.kind == "OpenThread", ref == own_ref, OutboxItem.result.is_not(None)
-                    )
-                )
-            ).scalars()
-        )
-        if ticket.staff_thread_id is not None:
-            topics.add(ticket.staff_thread_id)
-        about = or_(ref == own_ref, ref.startswith(f"{own_ref}:", autoescape=True))
-        if topics:
-            in_topic = OutboxItem.payload[("address", 2)].as_string().in_(sorted(str(t) for t in topics))
-            about = or_(
-                about,
-                and_(
-                    OutboxItem.platform == ticket.staff_platform,
-                    OutboxItem.chat_id == ticket.staff_chat_id,
-                    in_topic,
-                ),
+        opened = await self._session.execute(
+            select(OutboxItem.platform, OutboxItem.chat_id, OutboxItem.result).where(
+                OutboxItem.kind == "OpenThread", OutboxItem.result.is_not(None), ref.in_(own_refs)
             )
+        )
+        topics: dict[tuple[str, str], set[str]] = {}
+        for platform, chat_id, thread in opened.all():
+            topics.setdefault((platform, chat_id), set()).add(str(thread))
+        for ticket in tickets:
+            if ticket.staff_thread_id is not None:
+                topics.setdefault((ticket.staff_platform, ticket.staff_chat_id), set()).add(ticket.staff_thread_id)
+        thread = OutboxItem.payload[("address", 2)].as_string()
+        about = or_(
+            ref.in_(own_refs),
+            *(ref.startswith(f"{own}:", autoescape=True) for own in own_refs),
+            *(
+                and_(OutboxItem.platform == platform, OutboxItem.chat_id == chat_id, thread.in_(sorted(threads)))
+                for (platform, chat_id), threads in topics.items()
+            ),
+        )
         return set((await self._session.execute(select(OutboxItem.id).where(about))).scalars())
 
     async def _anonymise_transcript(self, found: _Footprint) -> int:
