@@ -33,7 +33,7 @@ _TOKEN = re.compile(r"(?<!\d)\d{6,}:[A-Za-z0-9_-]{20,}")
 _WAMID = re.compile(r"wamid\.[A-Za-z0-9+/=_-]++")
 _URL = re.compile(r"(?P<origin>https?://[^\s/\"'<>]++)(?P<path>/[^\s?#\"'<>]*+)?(?P<rest>[?#][^\s\"'<>]*+)?")
 # Path segments that are the API's words, not anyone's data: `sendMessage`, `messages`, `v21.0`.
-_API_WORD = re.compile(r"[a-z]++(?:[A-Z][a-z]++){0,3}|v\d++(?:\.\d++)?|[^/]*\[[a-z]++\][^/]*")
+_API_WORD = re.compile(r"[a-z]++(?:[A-Z][a-z]++){0,3}|v\d++(?:\.\d++)?|bot\[token\]")
 _API_WORD_MAX = 40
 
 # Libraries whose INFO lines are noise unless debugging; they never log below INFO.
