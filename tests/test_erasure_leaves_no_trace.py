@@ -12,8 +12,10 @@ would see in the database file and its `-wal` holds none of their names, numbers
 (also as a WhatsApp message id carries them, in base64), file ids or words; a third
 customer is untouched, and the anonymous facts of the reports (tickets, their times,
 every rating) remain. On PostgreSQL, where there is no file to read, every text
-column of every table is searched instead. The same life, with logging on at INFO
-and at DEBUG, writes none of it unmasked into a log line.
+column of every table is searched instead. A month later the retention purge leaves
+none of what was said either, and keeps the reports' facts. The same life, with
+logging on at INFO and at DEBUG, writes none of it unmasked into a log line. Posts
+about an erased person that still wait to be sent (a paused staff platform) go too.
 """
 
 from __future__ import annotations
