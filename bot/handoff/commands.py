@@ -24,6 +24,7 @@ from bot.handoff.tickets import announce, apply_move, close, is_open, request_hu
 from bot.handoff.workspace import (
     HIDDEN,
     TAKE_PREFIX,
+    VIEW,
     customer_label,
     display_name,
     first_name,
@@ -32,6 +33,7 @@ from bot.handoff.workspace import (
     name_staff,
     place,
     post,
+    ref,
     shown_texts,
     staff_language,
     ticket_for,
@@ -524,8 +526,10 @@ async def history(command: Command, ctx: Context) -> Outcome:
                 hidden_label(None, None, ctx) if line.outcome == HIDDEN else line.text
             )
             lines.append(f"[{_when(line.at, ctx)}] {who}: {shown.get(line.id, text)}")
+    view = ref(past[0].id, VIEW) if past else None
     return Outcome.done(
-        "history", *[Send(address=command.address, text=chunk) for chunk in _chunks(lines)]
+        "history",
+        *[Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)],
     )
 
 
@@ -567,8 +571,10 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
         ctx.t("handoff.transcript_header", language, id=ticket.id, customer=customer_label(ticket))
     ]
     lines += [text for _, _, text in entries]
+    view = ref(ticket.id, VIEW)
     return Outcome.done(
-        "transcript", *[Send(address=command.address, text=chunk) for chunk in _chunks(lines)]
+        "transcript",
+        *[Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)],
     )
 
 

@@ -32,6 +32,7 @@ from bot.handoff.triggers import DEFAULT_ABUSE_DETECTOR, AbuseDetector
 from bot.handoff.waiting import when_text
 from bot.handoff.workspace import (
     HIDDEN,
+    VIEW,
     customer_label,
     display_name,
     files_of,
@@ -39,6 +40,7 @@ from bot.handoff.workspace import (
     hidden_label,
     name_staff,
     post,
+    ref,
     say_to_customer,
     staff_language,
 )
@@ -180,9 +182,10 @@ async def reveal(
         agent=await display_name(ctx, event.sender.key),
         text=line.text,
     )
-    shown: list[Action] = [Send(address=event.address, text=text, reply_to=reply_to)]
+    view = ref(ticket.id, VIEW)
+    shown: list[Action] = [Send(address=event.address, text=text, reply_to=reply_to, ref=view)]
     shown += [
-        Send(address=event.address, text=f"👁 #{ticket.id} · {number}", media=media)
+        Send(address=event.address, text=f"👁 #{ticket.id} · {number}", media=media, ref=view)
         for media in files_of(line)
     ]
     return Outcome.done("revealed", *shown)

@@ -6,7 +6,9 @@ back the card and any customer messages that arrived meanwhile are posted into i
 Without topics (or when no topic appeared within `topic_wait_minutes`) the card is
 posted in the staff chat itself and agents reply to it. Every post carries a ref
 (`ticket:<id>:card|msg|alert`); its `Delivered` id is remembered, so an agent's reply
-to any of the bot's posts reaches the right ticket.
+to any of the bot's posts reaches the right ticket. Views staff ask for (`ticket:<id>:view`:
+a transcript, a revealed message) carry the ticket's ref too, so an erasure finds them,
+but are not remembered: a reply to one is talk among staff.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ from bot.storage.models import Ticket, TranscriptLine
 
 TOPIC_WAIT = "handoff.topic_wait"
 HIDDEN = "hidden"  # the outcome of a transcript line staff read only on request (`bot.handoff.shield`)
+# The ref kind of a staff view of a ticket (a transcript, a history, a revealed message): it
+# lets an erasure find the view wherever it was asked for, but replying to it reaches nobody.
+VIEW = "view"
 TAKE_PREFIX = "handoff:take:"
 _CARD_LINES = 6
 _EARLIER = 3
@@ -424,6 +429,8 @@ async def on_delivered(event: Delivered, ctx: Context) -> Outcome | None:
     parsed = parse_ref(event.ref)
     if parsed is None or not parsed[1]:
         return None
+    if parsed[1] == VIEW:
+        return Outcome.done("staff_view_delivered")
     if not is_staff_chat(event.address, ctx.settings):
         return Outcome.done(f"customer_{parsed[1]}_delivered")  # a file that reached the customer
     ticket_id, kind = parsed

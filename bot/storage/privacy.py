@@ -1,32 +1,49 @@
 """Erasing a person's data on request, and purging old transcripts after the retention period.
 
 An erasure must leave no trace of the person (`strings` over the SQLite file and its
-WAL finds none of their name, number or words) while the reports stay true. Every
-table, column by column:
+WAL finds none of their name, number, words or files) while the reports stay true.
+Every table, column by column:
 
-- `people`: the row is deleted (its `user_id` is a WhatsApp number). `staff_roles`
-  and `agent_status` rows of the person go too; `granted_by` naming them becomes
-  `erased`.
+- `people`: the row is deleted (its `user_id` is a WhatsApp number; `username` is how
+  staff are named in mentions). `staff_roles` and `agent_status` rows of the person go
+  too; `granted_by` naming them becomes `erased`.
 - `transcript`: lines of their chats keep direction, author kind, time, ticket,
-  outcome and SOP entry (the counts of the reports) but lose `text`, `chat_key`,
-  `person_key` and `author_key`; lines they wrote elsewhere as staff lose `author_key`.
-- `conversations`, `timers` of their chats, `ticket_staff_messages` of their tickets,
-  `delivery_statuses` and the `whatsapp_contacts` row: deleted (nothing anonymous is
-  left in them). After `/forgetme` the contact row stays until the goodbye message is
-  delivered, because WhatsApp's 24-hour window is read from it; then it goes
-  (`finish_erasure`).
-- `tickets`: keep times, status, reason, team, agent and score; lose the customer's
-  key, chat, name, username, close reason and CSAT comment. `ticket_events` of those
-  tickets lose `detail`, and every `actor_key` naming the person becomes `erased`
-  (closing the ticket on request is itself an event "by" them).
-- `outbox`: every row to their chats, every post about their tickets in the staff
-  chat (the topic it opened, whose title is their name: `ticket:<id>`, and the rest:
-  `ticket:<id>:…` or in the ticket's thread), and any other delivered message that
-  quotes them (their name, username, id or one of their messages: `/queue`,
-  `/transcript` replies to agents).
-- `sop_gaps`: a question is counted by its fingerprint, which is its words: it stays
-  only while another customer's message in the transcript asked the same, counting
-  less and showing that customer's wording if the example was theirs.
+  outcome (`hidden` for an insult kept from the team, `blocked` for what they wrote
+  while paused, `csat_comment`) and SOP entry (the counts of the reports) but lose
+  `text`, `chat_key`, `person_key`, `author_key` and `attachment` (the files sent
+  either way: a WhatsApp media id, a Telegram file id, a file name); lines they wrote
+  elsewhere as staff lose `author_key`.
+- `conversations` (with `pending_options`, the choices last offered them, labelled
+  with the SOP questions closest to their words), `timers` of their chats,
+  `ticket_staff_messages` of their tickets, `delivery_statuses` of their chats (with
+  `callback_data`: the outbox key, which holds their WhatsApp message id) and the
+  `whatsapp_contacts` row (its `choices` too): deleted (nothing anonymous is left in
+  them). After `/forgetme` the contact row stays, without its choices, until the
+  goodbye message is delivered, because WhatsApp's 24-hour window is read from it;
+  then it goes (`finish_erasure`).
+- `tickets`: keep times, status, reason, team, agent, score, reopen count and
+  `blocked_until` (when a pause ended: a time); lose the customer's key, chat, name,
+  username, close reason and CSAT comment. `ticket_events` of those tickets lose
+  `detail` (a note, a close reason, a pause's reason, a hidden message's number), and
+  every `actor_key`, `assignee_key`, `closed_by` and `blocked_by` naming the person
+  becomes `erased` (closing the ticket on request is itself an event "by" them; a
+  supervisor who paused someone is named in `blocked_by`).
+- `ticket_ratings`: kept. A rating is a ticket, the closing it rates, a score and a
+  time; the comment lives on the ticket and in the transcript, and goes with them.
+- `outbox`, whatever the rows' status: every row to their chats (their files and the
+  agents' files to them, by id, with captions), every row about their tickets
+  (`ticket:<id>`, `ticket:<id>:…`: the topic it opened, whose title is their name,
+  the card, relayed messages and files, alerts naming them; and the staff views
+  `ticket:<id>:view`, a `/transcript`, `/history` or revealed insult, wherever they
+  were asked for), everything in any topic their tickets had (a reopened ticket gets
+  a new one; a `/transcript` answer or the closing title stays in the first), and any
+  other delivered message that quotes them (their name, username, id or one of their
+  messages: `/queue` replies to agents). The attempt records (`claimed_by`, a process;
+  `attempt_started_at`, a time) name nobody.
+- `sop_gaps`: a question is counted by its fingerprint, which is its words (asked in
+  another language too: outcome `other_language`): it stays only while another
+  customer's message in the transcript asked the same, counting less and showing that
+  customer's wording if the example was theirs.
 - `sop_drafts`, `moderation_settings`, moderation cases and appeals: where the person
   acted (proposed, reviewed, moderated, decided), their key becomes `erased`.
 - Moderation records about the person are kept, except the display name of a case:
@@ -34,8 +51,9 @@ table, column by column:
   mod cases against user requests the same way); the case log names them by id.
 - `processed_updates`: holds digests of update ids, not the ids (a WhatsApp message id
   carries the sender's number in base64), so a redelivered webhook is still skipped
-  after the erasure and nothing there names anyone. `shared_state`, `chats` (groups
-  only) and `moderation_captchas` (minutes long) hold nothing of a customer.
+  after the erasure and nothing there names anyone. `shared_state` (the SOP
+  generation, a paused platform's refusal and times, the erasure count), `chats`
+  (groups only) and `moderation_captchas` (minutes long) hold nothing of a customer.
 - `moderation_member_joins`: when they joined a group (for the newcomer-links rule):
   deleted; the sweeper prunes them after the newcomer window anyway.
 - The erasure writes no new row naming the person: the only record kept is an
@@ -44,17 +62,23 @@ table, column by column:
 SQLite connections run with `secure_delete` on, so deleted and overwritten content is
 zeroed in the file; the store checkpoints the WAL after an erasure (`erased`), so
 older copies of the pages leave the `-wal` file too.
-"""
 
+The retention purge (`purge_before`) removes what was said and sent before a cutoff the
+same way, for everyone: transcript lines (with their files), delivered outbox rows,
+staff-chat message links, delivery statuses, conversation states, WhatsApp contacts who
+last wrote before it and gaps last asked before it; resolved tickets lose names, close
+reasons, comments and their events' details. Who the customers are (`people`, a
+ticket's customer key) stays until they ask to be erased; so do ratings and ticket steps.
+"""
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Text, cast, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Text, and_, cast, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sop.improvement import gap_fingerprint
@@ -267,8 +291,7 @@ class PrivacyRepo:
                 select(OutboxItem.id).where(OutboxItem.platform == chat_platform, OutboxItem.chat_id == chat_id)
             )
             doomed.update(rows.scalars())
-        for ticket in found.tickets:
-            doomed.update(await self._staff_posts(ticket))
+        doomed.update(await self._posts_about(found.tickets))
         quoted = _quoting(found)
         if quoted is not None:
             # Only rows done with: a common name must not cost another customer a pending reply.
@@ -283,25 +306,37 @@ class PrivacyRepo:
             await self._session.execute(delete(OutboxItem).where(OutboxItem.id.in_(ids[start : start + 500])))
         return len(ids)
 
-    async def _staff_posts(self, ticket: Ticket) -> set[int]:
-        """Posts about the ticket in the staff chat: its topic, its card, replies to it."""
-        rows = await self._session.execute(
-            select(OutboxItem.id, OutboxItem.payload).where(
-                OutboxItem.platform == ticket.staff_platform,
-                OutboxItem.chat_id == ticket.staff_chat_id,
+    async def _posts_about(self, tickets: Sequence[Ticket]) -> set[int]:
+        """Posts about the tickets, whatever their status: every row carrying one's ref (its
+        topic, card, posts, alerts and files, and staff views of it wherever they were asked
+        for: a transcript, a revealed message), and everything in any topic one had (a
+        reopened ticket gets a new one; the earlier ones still hold what was said there).
+        One pass over the outbox for all of them."""
+        if not tickets:
+            return set()
+        own_refs = [f"ticket:{ticket.id}" for ticket in tickets]
+        ref = OutboxItem.payload["ref"].as_string()
+        opened = await self._session.execute(
+            select(OutboxItem.platform, OutboxItem.chat_id, OutboxItem.result).where(
+                OutboxItem.kind == "OpenThread", OutboxItem.result.is_not(None), ref.in_(own_refs)
             )
         )
-        own_ref = f"ticket:{ticket.id}"
-        doomed = set()
-        for row_id, payload in rows.all():
-            ref = str(payload.get("ref") or "")
-            address = payload.get("address") or [None, None, None]
-            thread = address[2] if len(address) > 2 else None
-            if ref == own_ref or ref.startswith(f"{own_ref}:") or (
-                ticket.staff_thread_id is not None and thread == ticket.staff_thread_id
-            ):
-                doomed.add(row_id)
-        return doomed
+        topics: dict[tuple[str, str], set[str]] = {}
+        for platform, chat_id, thread in opened.all():
+            topics.setdefault((platform, chat_id), set()).add(str(thread))
+        for ticket in tickets:
+            if ticket.staff_thread_id is not None:
+                topics.setdefault((ticket.staff_platform, ticket.staff_chat_id), set()).add(ticket.staff_thread_id)
+        thread = OutboxItem.payload[("address", 2)].as_string()
+        about = or_(
+            ref.in_(own_refs),
+            *(ref.startswith(f"{own}:", autoescape=True) for own in own_refs),
+            *(
+                and_(OutboxItem.platform == platform, OutboxItem.chat_id == chat_id, thread.in_(sorted(threads)))
+                for (platform, chat_id), threads in topics.items()
+            ),
+        )
+        return set((await self._session.execute(select(OutboxItem.id).where(about))).scalars())
 
     async def _anonymise_transcript(self, found: _Footprint) -> int:
         lines = await self._session.execute(
@@ -310,7 +345,7 @@ class PrivacyRepo:
                 (TranscriptLine.person_key == found.person_key)
                 | TranscriptLine.chat_key.in_(found.chat_keys)
             )
-            .values(text="", person_key=ERASED, chat_key=ERASED, author_key=None)
+            .values(text="", person_key=ERASED, chat_key=ERASED, author_key=None, attachment=None)
         )
         await self._session.execute(
             update(TranscriptLine).where(TranscriptLine.author_key == found.person_key).values(author_key=None)
@@ -333,7 +368,7 @@ class PrivacyRepo:
             )
             await self._session.execute(delete(StaffMessage).where(StaffMessage.ticket_id.in_(ticket_ids)))
         key = found.person_key
-        for column in (TicketEvent.actor_key, Ticket.assignee_key, Ticket.closed_by):
+        for column in (TicketEvent.actor_key, Ticket.assignee_key, Ticket.closed_by, Ticket.blocked_by):
             await self._session.execute(
                 update(column.class_).where(column == key).values({column.key: ERASED})
             )
@@ -407,7 +442,15 @@ class PrivacyRepo:
     # ---- retention --------------------------------------------------------------------------
 
     async def purge_before(self, cutoff: datetime) -> int:
-        """Delete transcript lines and delivered messages older than `cutoff`; keep anonymous ticket facts."""
+        """Delete what customers wrote and were sent before `cutoff`; keep anonymous ticket facts.
+
+        Transcript lines (with their files), delivered messages and the staff-chat messages
+        that led to tickets go; resolved tickets lose names, close reason and comment, and
+        their events' details; so do the copies elsewhere: delivery statuses (a WhatsApp
+        number, callback data), conversation states (the last question, the options shown),
+        WhatsApp contacts who last wrote before it, and unanswered questions last asked
+        before it (a gap asked since shows that later wording). Ratings stay.
+        """
         self._forget_cached()
         self.erased = True
         lines = await self._session.execute(
@@ -432,6 +475,19 @@ class PrivacyRepo:
                 csat_comment=None, close_reason=None, customer_name=None, customer_username=None
             )
         )
+        await self._session.execute(
+            delete(DeliveryStatusRecord).where(DeliveryStatusRecord.updated_at < cutoff)
+        )
+        await self._session.execute(
+            delete(ConversationState).where(ConversationState.updated_at < cutoff)
+        )
+        await self._session.execute(
+            delete(WhatsAppContact).where(
+                or_(WhatsAppContact.last_inbound_at.is_(None), WhatsAppContact.last_inbound_at < cutoff),
+                or_(WhatsAppContact.choices_at.is_(None), WhatsAppContact.choices_at < cutoff),
+            )
+        )
+        await self._session.execute(delete(SopGap).where(SopGap.last_at < cutoff))
         return int(lines.rowcount)  # type: ignore[attr-defined]
 
 
