@@ -281,7 +281,7 @@ async def live_a_life(life: Life) -> None:
 
     # Sulastri: a question the bot asks back about (the options in her words), small talk,
     # two misses (gaps), then a person takes over in a forum topic.
-    await life.says(SULASTRI, "kulkasku toska dari Polytron kapan paket sampai, bisa refund?")
+    await life.says(SULASTRI, "kulkas Polytron toska: paket kapan sampai, atau refund aja?")
     assert life.graph.messages[-1]["type"] == "interactive"  # which of two she meant, with buttons
     await life.says(SULASTRI, "halo kak, saya Sulastri")
     await life.says(SULASTRI, "apakah kulkas Polytron warna toska bisa dikirim ke Cikarang?")
@@ -487,7 +487,7 @@ async def test_erased_customers_leave_no_trace_and_the_reports_keep_their_facts(
 # What the customers wrote and were sent: gone after the retention period, unlike who they are.
 SAID_AND_SENT = ("Polytron", "toska", "Cikarang", "INV-77812", "jempolan", "penyok", "Jatiasih", "Tegalgede", "lecet",
                  "kulkasku", SULASTRI_PHOTO, SULASTRI_VOICE, RINA_VOICE, "Garsel", "marun", "Tambun", "Bintaro",
-                 "jahitan", GUNAWAN_PHOTO, "lalamove", "Wonosobo", "carica")
+                 "jahitan", GUNAWAN_PHOTO, "coldplay", "Wonosobo", "carica")
 
 
 async def test_the_retention_purge_leaves_none_of_the_old_conversations_and_keeps_the_reports(
