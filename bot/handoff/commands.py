@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 from bot.actions import Action, Send
 from bot.events import ButtonPressed, ChatKind, Command, Person, Platform
 from bot.handlers.context import Context, Outcome
+from bot.handlers.conversation import record_incoming
 from bot.handlers.registry import CommandSpec, Scope
 from bot.handoff import kpis, privacy, report, shield
 from bot.handoff.card import platform_name, reason_text
@@ -127,15 +128,7 @@ async def human(command: Command, ctx: Context) -> Outcome:
     language = (conversation.language if conversation else None) or await ctx.language_of(
         command.sender
     )
-    await ctx.tx.transcripts.add(
-        chat_key=command.address.chat_key,
-        person_key=command.sender.key,
-        direction="in",
-        author="customer",
-        author_key=command.sender.key,
-        text=f"/{command.name}",
-        at=ctx.now,
-    )
+    await record_incoming(command, ctx, f"/{command.name}")
     return Outcome.done(
         "handoff_requested", *await request_human(command, ctx, reason="command", language=language)
     )
