@@ -16,7 +16,7 @@ from bot.actions import Action, Send
 from bot.events import ButtonPressed, ChatKind, Command, Person, Platform
 from bot.handlers.context import Context, Outcome
 from bot.handlers.conversation import record_incoming
-from bot.handlers.registry import CommandSpec, Scope
+from bot.handlers.registry import CommandBody, CommandSpec, Scope
 from bot.handoff import kpis, privacy, report, shield
 from bot.handoff.card import platform_name, reason_text
 from bot.handoff.lifecycle import Move, Refused
@@ -714,52 +714,40 @@ async def kpi(command: Command, ctx: Context) -> Outcome:
     )
 
 
+def _command(
+    name: str,
+    run: CommandBody,
+    *,
+    role: Role | None = Role.AGENT,
+    usage: str = "",
+    scope: Scope = Scope.ANYWHERE,
+    aliases: tuple[str, ...] = (),
+) -> CommandSpec:
+    """A handoff command (for agents unless `role` says otherwise); its help text is
+    `handoff.help_<name>` in the catalogue."""
+    return CommandSpec(
+        name, run, f"handoff.help_{name}", role=role, scope=scope, aliases=aliases, usage=usage
+    )
+
+
+_ONE_TICKET = "[#ticket]"
+_TICKET_OR_CUSTOMER = "[#ticket|@user|platform:id]"
+
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("human", human, "handoff.help_human", scope=Scope.PRIVATE, aliases=("cs", "agent")),
-    CommandSpec("forgetme", privacy.forgetme, "handoff.help_forgetme", scope=Scope.PRIVATE),
-    CommandSpec("take", take, "handoff.help_take", role=Role.AGENT, usage="[#ticket]"),
-    CommandSpec("release", release, "handoff.help_release", role=Role.AGENT, usage="[#ticket]"),
-    CommandSpec(
-        "transfer",
-        transfer,
-        "handoff.help_transfer",
-        role=Role.AGENT,
-        usage="[#ticket] @agent|team",
-    ),
-    CommandSpec(
-        "close", close_command, "handoff.help_close", role=Role.AGENT, usage="[#ticket] reason"
-    ),
-    CommandSpec("note", note, "handoff.help_note", role=Role.AGENT, usage="[#ticket] text"),
-    CommandSpec("canned", canned, "handoff.help_canned", role=Role.AGENT, usage="[#ticket] [name]"),
-    CommandSpec(
-        "availability",
-        availability,
-        "handoff.help_availability",
-        role=Role.AGENT,
-        aliases=AVAILABILITY,
-        usage="online|away|offline",
-    ),
-    CommandSpec("queue", queue, "handoff.help_queue", role=Role.AGENT),
-    CommandSpec(
-        "history",
-        history,
-        "handoff.help_history",
-        role=Role.AGENT,
-        usage="[#ticket|@user|platform:id]",
-    ),
-    CommandSpec(
-        "transcript", transcript, "handoff.help_transcript", role=Role.AGENT, usage="[#ticket]"
-    ),
-    CommandSpec("kpi", kpi, "handoff.help_kpi", role=Role.SUPERVISOR, usage="[YYYY-MM-DD|days]"),
-    CommandSpec("reveal", reveal, "handoff.help_reveal", role=Role.AGENT, usage="[#ticket] [n]"),
-    CommandSpec(
-        "block",
-        block,
-        "handoff.help_block",
-        role=Role.SUPERVISOR,
-        usage="[#ticket|@user] 24h [reason]",
-    ),
-    CommandSpec(
-        "unblock", unblock, "handoff.help_unblock", role=Role.SUPERVISOR, usage="[#ticket|@user]"
-    ),
+    _command("human", human, role=None, scope=Scope.PRIVATE, aliases=("cs", "agent")),
+    _command("forgetme", privacy.forgetme, role=None, scope=Scope.PRIVATE),
+    _command("take", take, usage=_ONE_TICKET),
+    _command("release", release, usage=_ONE_TICKET),
+    _command("transfer", transfer, usage="[#ticket] @agent|team"),
+    _command("close", close_command, usage="[#ticket] reason"),
+    _command("note", note, usage="[#ticket] text"),
+    _command("canned", canned, usage="[#ticket] [name]"),
+    _command("availability", availability, aliases=AVAILABILITY, usage="online|away|offline"),
+    _command("queue", queue),
+    _command("history", history, usage=_TICKET_OR_CUSTOMER),
+    _command("transcript", transcript, usage=_ONE_TICKET),
+    _command("kpi", kpi, role=Role.SUPERVISOR, usage="[YYYY-MM-DD|days]"),
+    _command("reveal", reveal, usage="[#ticket] [n]"),
+    _command("block", block, role=Role.SUPERVISOR, usage="[#ticket|@user] 24h [reason]"),
+    _command("unblock", unblock, role=Role.SUPERVISOR, usage="[#ticket|@user]"),
 )
