@@ -92,12 +92,15 @@ def _acknowledged(
     command: Command | ButtonPressed,
     ticket: Ticket,
     actions: list[Action],
-    ack: str,
     ctx: Context,
     label: str,
+    did: str,
+    **params: object,
 ) -> Outcome:
-    """The workspace post is enough when typed in the ticket's place; elsewhere say it was done."""
+    """The workspace post is enough when typed in the ticket's place; elsewhere say it was done
+    (`handoff.<did>` in the staff language, with `params`)."""
     if place(ticket) != command.address:
+        ack = ctx.t(f"handoff.{did}", staff_language(ctx.settings), **params)
         actions = [*actions, _say(command, ctx, "done", id=ticket.id, what=ack)]
     return Outcome.done(label, *actions)
 
@@ -150,14 +153,7 @@ async def take_ticket(event: Command | ButtonPressed, ticket: Ticket, ctx: Conte
     actions = await announce(
         ticket, ctx, staff_notice(ticket, ctx, "staff_taken", agent=name), customer_text
     )
-    return _acknowledged(
-        event,
-        ticket,
-        actions,
-        ctx.t("handoff.did_take", staff_language(ctx.settings)),
-        ctx,
-        "ticket_taken",
-    )
+    return _acknowledged(event, ticket, actions, ctx, "ticket_taken", "did_take")
 
 
 async def take(command: Command, ctx: Context) -> Outcome:
@@ -198,14 +194,7 @@ async def release(command: Command, ctx: Context) -> Outcome:
     actions = await announce(
         ticket, ctx, staff_notice(ticket, ctx, "staff_released", agent=name), None
     )
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_release", staff_language(ctx.settings)),
-        ctx,
-        "ticket_released",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "ticket_released", "did_release")
 
 
 async def _resolve_person(command: Command, text: str, ctx: Context) -> str | None:
@@ -248,12 +237,7 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
         customer_text = ctx.t("handoff.transferred_team_customer", ticket.language, team=wanted)
         actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
         return _acknowledged(
-            command,
-            ticket,
-            actions,
-            ctx.t("handoff.did_transfer", staff_language(ctx.settings), target=wanted),
-            ctx,
-            "ticket_transferred_team",
+            command, ticket, actions, ctx, "ticket_transferred_team", "did_transfer", target=wanted
         )
     target = await _resolve_person(command, wanted, ctx) if wanted or command.target else None
     if target is None:
@@ -279,12 +263,7 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
     )
     actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
     return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_transfer", staff_language(ctx.settings), target=target_name),
-        ctx,
-        "ticket_transferred",
+        command, ticket, actions, ctx, "ticket_transferred", "did_transfer", target=target_name
     )
 
 
@@ -299,14 +278,7 @@ async def close_command(command: Command, ctx: Context) -> Outcome:
     result = await close(ticket, ctx, actor=command.sender.key, reason=reason)
     if isinstance(result, Refused):
         return await _refused(command, ticket, result, ctx)
-    return _acknowledged(
-        command,
-        ticket,
-        result,
-        ctx.t("handoff.did_close", staff_language(ctx.settings)),
-        ctx,
-        "ticket_closed",
-    )
+    return _acknowledged(command, ticket, result, ctx, "ticket_closed", "did_close")
 
 
 async def note(command: Command, ctx: Context) -> Outcome:
@@ -324,14 +296,7 @@ async def note(command: Command, ctx: Context) -> Outcome:
         return Outcome.done("note")  # the note is already there for the team to see
     author = await display_name(ctx, command.sender.key)
     shown = staff_notice(ticket, ctx, "staff_note", agent=author, text=ctx.mask(text))
-    return _acknowledged(
-        command,
-        ticket,
-        post(ticket, shown),
-        ctx.t("handoff.did_note", staff_language(ctx.settings)),
-        ctx,
-        "note",
-    )
+    return _acknowledged(command, ticket, post(ticket, shown), ctx, "note", "did_note")
 
 
 # ---- canned responses ---------------------------------------------------------------------------
@@ -384,14 +349,7 @@ async def canned(command: Command, ctx: Context) -> Outcome:
         actions += post(
             ticket, staff_notice(ticket, ctx, "staff_canned_sent", name=name, text=text)
         )
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_canned", staff_language(ctx.settings), name=name),
-        ctx,
-        "canned_sent",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "canned_sent", "did_canned", name=name)
 
 
 # ---- availability, queue, history, transcript ---------------------------------------------------
@@ -635,14 +593,7 @@ async def block(command: Command, ctx: Context) -> Outcome:
     actions = await shield.block(
         ticket, ctx, actor=command.sender, duration=duration, reason=" ".join(rest[1:])
     )
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_block", staff_language(ctx.settings)),
-        ctx,
-        "customer_blocked",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "customer_blocked", "did_block")
 
 
 async def block_button(event: ButtonPressed, ctx: Context) -> Outcome:
@@ -670,14 +621,7 @@ async def unblock(command: Command, ctx: Context) -> Outcome:
     if not shield.is_blocked(ticket, ctx.now):
         return Outcome.done("not_blocked", _say(command, ctx, "not_blocked", id=ticket.id))
     actions = await shield.unblock(ticket, ctx, actor=command.sender)
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_unblock", staff_language(ctx.settings)),
-        ctx,
-        "customer_unblocked",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "customer_unblocked", "did_unblock")
 
 
 # ---- KPIs ---------------------------------------------------------------------------------------
