@@ -11,10 +11,11 @@ import asyncio
 import itertools
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from bot.roles import Role
 from bot.storage.migrate import upgrade
 from bot.storage.models import Ticket, TicketEvent, TranscriptLine
 from tests.conftest import make_settings
+from tests.fakes.server import serving
+from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import Harness, Reply
 
 SOP_DIR = (
@@ -288,6 +291,23 @@ async def open_desk(settings: Settings, start: datetime = MONDAY_MORNING) -> Des
     bot = await Harness.open(settings, ManualClock(start))
     platform, _, chat = (settings.handoff.staff_chat or "").partition(":")
     return Desk(bot, Address(platform, chat))
+
+
+FakeServer = TypeVar("FakeServer")
+
+
+@asynccontextmanager
+async def on_local_server(fake: FakeServer) -> AsyncIterator[FakeServer]:
+    """A fake platform API answering on 127.0.0.1 while the test runs; its `base_url` says where."""
+    async with serving(fake.app) as base_url:  # type: ignore[attr-defined]
+        fake.base_url = base_url  # type: ignore[attr-defined]
+        yield fake
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    async with on_local_server(FakeTelegram()) as fake:
+        yield fake
 
 
 @pytest.fixture(scope="session")
