@@ -7,9 +7,7 @@ to read what reached each side.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,7 +23,6 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.events import Address, ButtonPressed, ChatKind, Command, Message, MessageRef, Person
 from bot.roles import Role
-from bot.storage.migrate import upgrade
 from bot.storage.models import Ticket, TicketEvent, TranscriptLine
 from tests.conftest import make_settings
 from tests.fakes.server import serving
@@ -310,20 +307,18 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite database at the head revision, copied for each test instead of migrating again."""
-    path = tmp_path_factory.mktemp("template") / "bot.db"
-    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
-    return path
+@pytest.fixture
+def desk_db(migrated_sqlite_url: str) -> str:
+    """A fresh, already migrated SQLite database for one test."""
+    return migrated_sqlite_url
 
 
 @pytest.fixture
-def desk_db(tmp_path: Path, migrated_template: Path) -> str:
-    """A fresh, already migrated SQLite database for one test."""
-    path = tmp_path / "desk.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+async def pg_or_sqlite_desk(database_url: str) -> AsyncIterator[Desk]:
+    """The forum desk on SQLite and (when configured) PostgreSQL."""
+    opened = await open_desk(desk_settings(database_url))
+    yield opened
+    await opened.bot.close()
 
 
 @pytest.fixture
