@@ -122,6 +122,16 @@ def _chunks(lines: list[str]) -> list[str]:
     return chunks
 
 
+def _posts(command: Command, lines: list[str], view: str | None = None) -> list[Send]:
+    """A long answer in as many posts as it takes, each under the platforms' length limit."""
+    return [Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)]
+
+
+def _where_no_customer_reads(command: Command, ctx: Context) -> bool:
+    """A private chat with the bot or the staff chat: where a ticket's words may be shown."""
+    return command.chat_kind is ChatKind.PRIVATE or is_staff_chat(command.address, ctx.settings)
+
+
 # ---- the customer's commands -------------------------------------------------------------------
 
 
@@ -418,9 +428,7 @@ async def queue(command: Command, ctx: Context) -> Outcome:
             f"{ctx.t('handoff.queue_waiting', language, time=_minutes(ctx.now - ticket.opened_at))} · "
             f"{owner}{team}{breached}"
         )
-    return Outcome.done(
-        "queue", *[Send(address=command.address, text=chunk) for chunk in _chunks(lines)]
-    )
+    return Outcome.done("queue", *_posts(command, lines))
 
 
 async def _customer_of(
@@ -478,17 +486,12 @@ async def history(command: Command, ctx: Context) -> Outcome:
             )
             lines.append(f"[{_when(line.at, ctx)}] {who}: {shown.get(line.id, text)}")
     view = ref(past[0].id, VIEW) if past else None
-    return Outcome.done(
-        "history",
-        *[Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)],
-    )
+    return Outcome.done("history", *_posts(command, lines, view))
 
 
 async def transcript(command: Command, ctx: Context) -> Outcome:
     """The whole ticket, both sides and the team's notes: only where no customer can read it."""
-    if command.chat_kind is not ChatKind.PRIVATE and not is_staff_chat(
-        command.address, ctx.settings
-    ):
+    if not _where_no_customer_reads(command, ctx):
         return Outcome.done("transcript_refused", _say(command, ctx, "transcript_where"))
     ticket, _ = await _ticket_of(command, ctx)
     if ticket is None:
@@ -523,10 +526,7 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
     ]
     lines += [text for _, _, text in entries]
     view = ref(ticket.id, VIEW)
-    return Outcome.done(
-        "transcript",
-        *[Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)],
-    )
+    return Outcome.done("transcript", *_posts(command, lines, view))
 
 
 # ---- shielding agents: hidden insults, pausing a customer ---------------------------------------
@@ -534,9 +534,7 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
 
 async def reveal(command: Command, ctx: Context) -> Outcome:
     """`/reveal [#ticket] [n]`: the n-th hidden message of the ticket (the latest without n)."""
-    if command.chat_kind is not ChatKind.PRIVATE and not is_staff_chat(
-        command.address, ctx.settings
-    ):
+    if not _where_no_customer_reads(command, ctx):
         return Outcome.done("reveal_refused", _say(command, ctx, "transcript_where"))
     ticket_args = tuple(arg for arg in command.args if arg.startswith("#"))
     numbers = [int(arg) for arg in command.args if arg.isdigit()]
@@ -653,9 +651,7 @@ async def kpi(command: Command, ctx: Context) -> Outcome:
         ctx.settings.zone,
         reason_label=lambda reason: reason_text(reason, ctx.t, language),
     )
-    return Outcome.done(
-        "kpi", *[Send(address=command.address, text=chunk) for chunk in _chunks(text.split("\n"))]
-    )
+    return Outcome.done("kpi", *_posts(command, text.split("\n")))
 
 
 def _command(
