@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.config import SAMPLE_SOP_DIR, Settings, load_settings
+from bot.storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("BOT_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("BOT_TEST_REDIS_URL")
@@ -104,6 +107,22 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     async with fresh_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database at the head revision, copied for each test instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "bot.db"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A fresh, already migrated SQLite database for one test."""
+    path = tmp_path / "migrated.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

@@ -103,8 +103,12 @@ async def may_decide(command: Command, case: ModerationCase, ctx: Context) -> bo
 
 
 async def _open_appeal(
-    command: Command, ctx: Context, lang: str
-) -> tuple[ModerationAppeal, ModerationCase] | Outcome:
+    command: Command, ctx: Context
+) -> tuple[ModerationAppeal, ModerationCase, str] | Outcome:
+    """The open appeal `/appealok` or `/appealno` names, its case and the moderator's language;
+    else the reply that says why not (usage, unknown or not theirs, already decided)."""
+    assert command.sender is not None
+    lang = await ctx.language_of(command.sender)
     number = parse_number(command.args[0]) if command.args else None
     if number is None:
         return _reply(
@@ -123,21 +127,26 @@ async def _open_appeal(
     if record.state != "open":
         key = f"moderation.appeal_already_{record.state}"
         return _reply(command, ctx.t(key, lang, case=case.number), "moderation:appeal_decided")
-    return record, case
+    return record, case, lang
 
 
-def _member(case: ModerationCase) -> tuple[Person, Address]:
+async def _decision_to_member(
+    case: ModerationCase, ctx: Context, key: str, **params: object
+) -> Send:
+    """The decision, privately to the member the case is about, in their own language."""
     platform, _, user_id = case.user_key.partition(":")
-    return Person(platform, user_id), Address(platform, user_id)
+    language = await member_language(ctx, Person(platform, user_id))
+    return Send(
+        address=Address(platform, user_id), text=ctx.t(key, language, case=case.number, **params)
+    )
 
 
 async def accept(command: Command, ctx: Context) -> Outcome:
     assert command.sender is not None
-    lang = await ctx.language_of(command.sender)
-    found = await _open_appeal(command, ctx, lang)
+    found = await _open_appeal(command, ctx)
     if isinstance(found, Outcome):
         return found
-    record, case = found
+    record, case, lang = found
     by = command.sender.key
     actions: list[Action] = []
     for undone in [case, *await ctx.tx.moderation.children(case)]:
@@ -153,25 +162,17 @@ async def accept(command: Command, ctx: Context) -> Outcome:
                 await ctx.tx.timers.cancel(MUTE_END, timer_key)
     note = ctx.mask(" ".join(command.args[1:]))[:500]
     await ctx.tx.moderation.decide_appeal(record, case, "accepted", by, note, ctx.now)
-    person, private = _member(case)
-    member_lang = await member_language(ctx, person)
-    actions.append(
-        Send(
-            address=private,
-            text=ctx.t("moderation.appeal_accepted_member", member_lang, case=case.number),
-        )
-    )
+    actions.append(await _decision_to_member(case, ctx, "moderation.appeal_accepted_member"))
     text = ctx.t("moderation.appeal_accepted", lang, appeal=record.id, case=case.number)
     return _reply(command, text, "moderation:appeal_accepted", *actions)
 
 
 async def reject(command: Command, ctx: Context) -> Outcome:
     assert command.sender is not None
-    lang = await ctx.language_of(command.sender)
-    found = await _open_appeal(command, ctx, lang)
+    found = await _open_appeal(command, ctx)
     if isinstance(found, Outcome):
         return found
-    record, case = found
+    record, case, lang = found
     reason = ctx.mask(" ".join(command.args[1:])).strip()[:500]
     if not reason:
         return _reply(
@@ -182,14 +183,7 @@ async def reject(command: Command, ctx: Context) -> Outcome:
     await ctx.tx.moderation.decide_appeal(
         record, case, "rejected", command.sender.key, reason, ctx.now
     )
-    person, private = _member(case)
-    member_lang = await member_language(ctx, person)
-    told = Send(
-        address=private,
-        text=ctx.t(
-            "moderation.appeal_rejected_member", member_lang, case=case.number, reason=reason
-        ),
-    )
+    told = await _decision_to_member(case, ctx, "moderation.appeal_rejected_member", reason=reason)
     text = ctx.t("moderation.appeal_rejected", lang, appeal=record.id, case=case.number)
     return _reply(command, text, "moderation:appeal_rejected", told)
 

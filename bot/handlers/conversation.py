@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.actions import Button, Send
 from bot.events import Address, Event
 from bot.handlers.context import Context
@@ -12,8 +14,15 @@ def person_key_of(event: Event) -> str:
 
 
 async def record_incoming(
-    event: Event, ctx: Context, text: str, *, outcome: str | None = None, ticket_id: int | None = None
+    event: Event,
+    ctx: Context,
+    text: str,
+    *,
+    outcome: str | None = None,
+    ticket_id: int | None = None,
+    attachment: dict[str, Any] | None = None,
 ) -> None:
+    """What the customer of `event` said, masked, on their transcript (with its files, if any)."""
     await ctx.tx.transcripts.add(
         chat_key=event.address.chat_key,
         person_key=person_key_of(event),
@@ -24,6 +33,7 @@ async def record_incoming(
         at=ctx.now,
         outcome=outcome,
         ticket_id=ticket_id,
+        attachment=attachment,
     )
 
 

@@ -78,6 +78,47 @@ async def _from_ticket(command: Command, ctx: Context) -> tuple[str, str]:
     return (questions[-1].text if questions else ""), answers[-1].text
 
 
+async def _gap_or_question(
+    command: Command, ctx: Context, language: str, question: str
+) -> tuple[int | None, str] | Outcome:
+    """A number (`12`, `#12`) names a gap: its example is then the question. Else the words are."""
+    if not question.lstrip("#").isdigit():
+        return None, question
+    gap = await ctx.tx.sop.gap(int(question.lstrip("#")))
+    if gap is None:
+        return _say(command, ctx.t("sop.unknown_gap", language, id=question), "unknown_gap")
+    return gap.id, gap.example
+
+
+async def _add_pending_draft(
+    command: Command,
+    ctx: Context,
+    language: str,
+    *,
+    kind: str,
+    questions: dict[str, list[str]],
+    gap_id: int | None,
+    entry_id: str | None = None,
+    title: str | None = None,
+    answers: dict[str, str] | None = None,
+) -> Outcome:
+    """Store a proposal for supervisors to review, signed by its author, and tell them its number."""
+    draft = await ctx.tx.sop.add_draft(
+        SopDraft(
+            kind=kind,
+            entry_id=entry_id,
+            title=title,
+            questions=questions,
+            answers=answers or {},
+            gap_id=gap_id,
+            status="pending",
+            proposed_by=command.sender.key if command.sender else "?",
+            proposed_at=ctx.now,
+        )
+    )
+    return _say(command, ctx.t("sop.proposed", language, id=draft.id), "proposed")
+
+
 async def propose(command: Command, ctx: Context) -> Outcome:
     """/propose <gap id | question> | <answer>: a new entry, pending review.
 
@@ -87,28 +128,22 @@ async def propose(command: Command, ctx: Context) -> Outcome:
     question, answer = _split(command.arg_text) if command.args else await _from_ticket(command, ctx)
     if not question or not answer:
         return _say(command, ctx.t("sop.propose_usage", language), "propose_usage")
-    gap_id = None
-    if question.lstrip("#").isdigit():
-        gap = await ctx.tx.sop.gap(int(question.lstrip("#")))
-        if gap is None:
-            return _say(command, ctx.t("sop.unknown_gap", language, id=question), "unknown_gap")
-        gap_id, question = gap.id, gap.example
+    found = await _gap_or_question(command, ctx, language, question)
+    if isinstance(found, Outcome):
+        return found
+    gap_id, question = found
     question_language = _detect(ctx, question, language)
     answer_language = _detect(ctx, answer, question_language)
-    draft = await ctx.tx.sop.add_draft(
-        SopDraft(
-            kind="entry",
-            entry_id=None,
-            title=question[:120],
-            questions={question_language: [question]},
-            answers={answer_language: answer},
-            gap_id=gap_id,
-            status="pending",
-            proposed_by=command.sender.key if command.sender else "?",
-            proposed_at=ctx.now,
-        )
+    return await _add_pending_draft(
+        command,
+        ctx,
+        language,
+        kind="entry",
+        questions={question_language: [question]},
+        gap_id=gap_id,
+        title=question[:120],
+        answers={answer_language: answer},
     )
-    return _say(command, ctx.t("sop.proposed", language, id=draft.id), "proposed")
 
 
 async def paraphrase(command: Command, ctx: Context) -> Outcome:
@@ -119,26 +154,14 @@ async def paraphrase(command: Command, ctx: Context) -> Outcome:
     entry_id, question = command.args[0], " ".join(command.args[1:]).strip()
     if ctx.knowledge.get(entry_id) is None:
         return _say(command, ctx.t("sop.unknown_entry", language, id=entry_id), "unknown_entry")
-    gap_id = None
-    if question.lstrip("#").isdigit():
-        gap = await ctx.tx.sop.gap(int(question.lstrip("#")))
-        if gap is None:
-            return _say(command, ctx.t("sop.unknown_gap", language, id=question), "unknown_gap")
-        gap_id, question = gap.id, gap.example
-    draft = await ctx.tx.sop.add_draft(
-        SopDraft(
-            kind="paraphrase",
-            entry_id=entry_id,
-            title=None,
-            questions={_detect(ctx, question, language): [question]},
-            answers={},
-            gap_id=gap_id,
-            status="pending",
-            proposed_by=command.sender.key if command.sender else "?",
-            proposed_at=ctx.now,
-        )
+    found = await _gap_or_question(command, ctx, language, question)
+    if isinstance(found, Outcome):
+        return found
+    gap_id, question = found
+    questions = {_detect(ctx, question, language): [question]}
+    return await _add_pending_draft(
+        command, ctx, language, kind="paraphrase", questions=questions, gap_id=gap_id, entry_id=entry_id
     )
-    return _say(command, ctx.t("sop.proposed", language, id=draft.id), "proposed")
 
 
 async def list_drafts(command: Command, ctx: Context) -> Outcome:

@@ -15,7 +15,8 @@ from datetime import datetime, time, timedelta
 from bot.actions import Action, Send
 from bot.events import ButtonPressed, ChatKind, Command, Person, Platform
 from bot.handlers.context import Context, Outcome
-from bot.handlers.registry import CommandSpec, Scope
+from bot.handlers.conversation import record_incoming
+from bot.handlers.registry import CommandBody, CommandSpec, Scope
 from bot.handoff import kpis, privacy, report, shield
 from bot.handoff.card import platform_name, reason_text
 from bot.handoff.lifecycle import Move, Refused
@@ -91,12 +92,15 @@ def _acknowledged(
     command: Command | ButtonPressed,
     ticket: Ticket,
     actions: list[Action],
-    ack: str,
     ctx: Context,
     label: str,
+    did: str,
+    **params: object,
 ) -> Outcome:
-    """The workspace post is enough when typed in the ticket's place; elsewhere say it was done."""
+    """The workspace post is enough when typed in the ticket's place; elsewhere say it was done
+    (`handoff.<did>` in the staff language, with `params`)."""
     if place(ticket) != command.address:
+        ack = ctx.t(f"handoff.{did}", staff_language(ctx.settings), **params)
         actions = [*actions, _say(command, ctx, "done", id=ticket.id, what=ack)]
     return Outcome.done(label, *actions)
 
@@ -118,6 +122,16 @@ def _chunks(lines: list[str]) -> list[str]:
     return chunks
 
 
+def _posts(command: Command, lines: list[str], view: str | None = None) -> list[Send]:
+    """A long answer in as many posts as it takes, each under the platforms' length limit."""
+    return [Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)]
+
+
+def _where_no_customer_reads(command: Command, ctx: Context) -> bool:
+    """A private chat with the bot or the staff chat: where a ticket's words may be shown."""
+    return command.chat_kind is ChatKind.PRIVATE or is_staff_chat(command.address, ctx.settings)
+
+
 # ---- the customer's commands -------------------------------------------------------------------
 
 
@@ -127,15 +141,7 @@ async def human(command: Command, ctx: Context) -> Outcome:
     language = (conversation.language if conversation else None) or await ctx.language_of(
         command.sender
     )
-    await ctx.tx.transcripts.add(
-        chat_key=command.address.chat_key,
-        person_key=command.sender.key,
-        direction="in",
-        author="customer",
-        author_key=command.sender.key,
-        text=f"/{command.name}",
-        at=ctx.now,
-    )
+    await record_incoming(command, ctx, f"/{command.name}")
     return Outcome.done(
         "handoff_requested", *await request_human(command, ctx, reason="command", language=language)
     )
@@ -157,14 +163,7 @@ async def take_ticket(event: Command | ButtonPressed, ticket: Ticket, ctx: Conte
     actions = await announce(
         ticket, ctx, staff_notice(ticket, ctx, "staff_taken", agent=name), customer_text
     )
-    return _acknowledged(
-        event,
-        ticket,
-        actions,
-        ctx.t("handoff.did_take", staff_language(ctx.settings)),
-        ctx,
-        "ticket_taken",
-    )
+    return _acknowledged(event, ticket, actions, ctx, "ticket_taken", "did_take")
 
 
 async def take(command: Command, ctx: Context) -> Outcome:
@@ -205,14 +204,7 @@ async def release(command: Command, ctx: Context) -> Outcome:
     actions = await announce(
         ticket, ctx, staff_notice(ticket, ctx, "staff_released", agent=name), None
     )
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_release", staff_language(ctx.settings)),
-        ctx,
-        "ticket_released",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "ticket_released", "did_release")
 
 
 async def _resolve_person(command: Command, text: str, ctx: Context) -> str | None:
@@ -255,12 +247,7 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
         customer_text = ctx.t("handoff.transferred_team_customer", ticket.language, team=wanted)
         actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
         return _acknowledged(
-            command,
-            ticket,
-            actions,
-            ctx.t("handoff.did_transfer", staff_language(ctx.settings), target=wanted),
-            ctx,
-            "ticket_transferred_team",
+            command, ticket, actions, ctx, "ticket_transferred_team", "did_transfer", target=wanted
         )
     target = await _resolve_person(command, wanted, ctx) if wanted or command.target else None
     if target is None:
@@ -286,12 +273,7 @@ async def transfer(command: Command, ctx: Context) -> Outcome:
     )
     actions = await announce(ticket, ctx, staff_text, customer_text, named=named)
     return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_transfer", staff_language(ctx.settings), target=target_name),
-        ctx,
-        "ticket_transferred",
+        command, ticket, actions, ctx, "ticket_transferred", "did_transfer", target=target_name
     )
 
 
@@ -306,14 +288,7 @@ async def close_command(command: Command, ctx: Context) -> Outcome:
     result = await close(ticket, ctx, actor=command.sender.key, reason=reason)
     if isinstance(result, Refused):
         return await _refused(command, ticket, result, ctx)
-    return _acknowledged(
-        command,
-        ticket,
-        result,
-        ctx.t("handoff.did_close", staff_language(ctx.settings)),
-        ctx,
-        "ticket_closed",
-    )
+    return _acknowledged(command, ticket, result, ctx, "ticket_closed", "did_close")
 
 
 async def note(command: Command, ctx: Context) -> Outcome:
@@ -331,14 +306,7 @@ async def note(command: Command, ctx: Context) -> Outcome:
         return Outcome.done("note")  # the note is already there for the team to see
     author = await display_name(ctx, command.sender.key)
     shown = staff_notice(ticket, ctx, "staff_note", agent=author, text=ctx.mask(text))
-    return _acknowledged(
-        command,
-        ticket,
-        post(ticket, shown),
-        ctx.t("handoff.did_note", staff_language(ctx.settings)),
-        ctx,
-        "note",
-    )
+    return _acknowledged(command, ticket, post(ticket, shown), ctx, "note", "did_note")
 
 
 # ---- canned responses ---------------------------------------------------------------------------
@@ -391,14 +359,7 @@ async def canned(command: Command, ctx: Context) -> Outcome:
         actions += post(
             ticket, staff_notice(ticket, ctx, "staff_canned_sent", name=name, text=text)
         )
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_canned", staff_language(ctx.settings), name=name),
-        ctx,
-        "canned_sent",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "canned_sent", "did_canned", name=name)
 
 
 # ---- availability, queue, history, transcript ---------------------------------------------------
@@ -467,9 +428,7 @@ async def queue(command: Command, ctx: Context) -> Outcome:
             f"{ctx.t('handoff.queue_waiting', language, time=_minutes(ctx.now - ticket.opened_at))} · "
             f"{owner}{team}{breached}"
         )
-    return Outcome.done(
-        "queue", *[Send(address=command.address, text=chunk) for chunk in _chunks(lines)]
-    )
+    return Outcome.done("queue", *_posts(command, lines))
 
 
 async def _customer_of(
@@ -527,17 +486,12 @@ async def history(command: Command, ctx: Context) -> Outcome:
             )
             lines.append(f"[{_when(line.at, ctx)}] {who}: {shown.get(line.id, text)}")
     view = ref(past[0].id, VIEW) if past else None
-    return Outcome.done(
-        "history",
-        *[Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)],
-    )
+    return Outcome.done("history", *_posts(command, lines, view))
 
 
 async def transcript(command: Command, ctx: Context) -> Outcome:
     """The whole ticket, both sides and the team's notes: only where no customer can read it."""
-    if command.chat_kind is not ChatKind.PRIVATE and not is_staff_chat(
-        command.address, ctx.settings
-    ):
+    if not _where_no_customer_reads(command, ctx):
         return Outcome.done("transcript_refused", _say(command, ctx, "transcript_where"))
     ticket, _ = await _ticket_of(command, ctx)
     if ticket is None:
@@ -572,10 +526,7 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
     ]
     lines += [text for _, _, text in entries]
     view = ref(ticket.id, VIEW)
-    return Outcome.done(
-        "transcript",
-        *[Send(address=command.address, text=chunk, ref=view) for chunk in _chunks(lines)],
-    )
+    return Outcome.done("transcript", *_posts(command, lines, view))
 
 
 # ---- shielding agents: hidden insults, pausing a customer ---------------------------------------
@@ -583,9 +534,7 @@ async def transcript(command: Command, ctx: Context) -> Outcome:
 
 async def reveal(command: Command, ctx: Context) -> Outcome:
     """`/reveal [#ticket] [n]`: the n-th hidden message of the ticket (the latest without n)."""
-    if command.chat_kind is not ChatKind.PRIVATE and not is_staff_chat(
-        command.address, ctx.settings
-    ):
+    if not _where_no_customer_reads(command, ctx):
         return Outcome.done("reveal_refused", _say(command, ctx, "transcript_where"))
     ticket_args = tuple(arg for arg in command.args if arg.startswith("#"))
     numbers = [int(arg) for arg in command.args if arg.isdigit()]
@@ -642,14 +591,7 @@ async def block(command: Command, ctx: Context) -> Outcome:
     actions = await shield.block(
         ticket, ctx, actor=command.sender, duration=duration, reason=" ".join(rest[1:])
     )
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_block", staff_language(ctx.settings)),
-        ctx,
-        "customer_blocked",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "customer_blocked", "did_block")
 
 
 async def block_button(event: ButtonPressed, ctx: Context) -> Outcome:
@@ -677,14 +619,7 @@ async def unblock(command: Command, ctx: Context) -> Outcome:
     if not shield.is_blocked(ticket, ctx.now):
         return Outcome.done("not_blocked", _say(command, ctx, "not_blocked", id=ticket.id))
     actions = await shield.unblock(ticket, ctx, actor=command.sender)
-    return _acknowledged(
-        command,
-        ticket,
-        actions,
-        ctx.t("handoff.did_unblock", staff_language(ctx.settings)),
-        ctx,
-        "customer_unblocked",
-    )
+    return _acknowledged(command, ticket, actions, ctx, "customer_unblocked", "did_unblock")
 
 
 # ---- KPIs ---------------------------------------------------------------------------------------
@@ -716,57 +651,43 @@ async def kpi(command: Command, ctx: Context) -> Outcome:
         ctx.settings.zone,
         reason_label=lambda reason: reason_text(reason, ctx.t, language),
     )
-    return Outcome.done(
-        "kpi", *[Send(address=command.address, text=chunk) for chunk in _chunks(text.split("\n"))]
+    return Outcome.done("kpi", *_posts(command, text.split("\n")))
+
+
+def _command(
+    name: str,
+    run: CommandBody,
+    *,
+    role: Role | None = Role.AGENT,
+    usage: str = "",
+    scope: Scope = Scope.ANYWHERE,
+    aliases: tuple[str, ...] = (),
+) -> CommandSpec:
+    """A handoff command (for agents unless `role` says otherwise); its help text is
+    `handoff.help_<name>` in the catalogue."""
+    return CommandSpec(
+        name, run, f"handoff.help_{name}", role=role, scope=scope, aliases=aliases, usage=usage
     )
 
 
+_ONE_TICKET = "[#ticket]"
+_TICKET_OR_CUSTOMER = "[#ticket|@user|platform:id]"
+
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("human", human, "handoff.help_human", scope=Scope.PRIVATE, aliases=("cs", "agent")),
-    CommandSpec("forgetme", privacy.forgetme, "handoff.help_forgetme", scope=Scope.PRIVATE),
-    CommandSpec("take", take, "handoff.help_take", role=Role.AGENT, usage="[#ticket]"),
-    CommandSpec("release", release, "handoff.help_release", role=Role.AGENT, usage="[#ticket]"),
-    CommandSpec(
-        "transfer",
-        transfer,
-        "handoff.help_transfer",
-        role=Role.AGENT,
-        usage="[#ticket] @agent|team",
-    ),
-    CommandSpec(
-        "close", close_command, "handoff.help_close", role=Role.AGENT, usage="[#ticket] reason"
-    ),
-    CommandSpec("note", note, "handoff.help_note", role=Role.AGENT, usage="[#ticket] text"),
-    CommandSpec("canned", canned, "handoff.help_canned", role=Role.AGENT, usage="[#ticket] [name]"),
-    CommandSpec(
-        "availability",
-        availability,
-        "handoff.help_availability",
-        role=Role.AGENT,
-        aliases=AVAILABILITY,
-        usage="online|away|offline",
-    ),
-    CommandSpec("queue", queue, "handoff.help_queue", role=Role.AGENT),
-    CommandSpec(
-        "history",
-        history,
-        "handoff.help_history",
-        role=Role.AGENT,
-        usage="[#ticket|@user|platform:id]",
-    ),
-    CommandSpec(
-        "transcript", transcript, "handoff.help_transcript", role=Role.AGENT, usage="[#ticket]"
-    ),
-    CommandSpec("kpi", kpi, "handoff.help_kpi", role=Role.SUPERVISOR, usage="[YYYY-MM-DD|days]"),
-    CommandSpec("reveal", reveal, "handoff.help_reveal", role=Role.AGENT, usage="[#ticket] [n]"),
-    CommandSpec(
-        "block",
-        block,
-        "handoff.help_block",
-        role=Role.SUPERVISOR,
-        usage="[#ticket|@user] 24h [reason]",
-    ),
-    CommandSpec(
-        "unblock", unblock, "handoff.help_unblock", role=Role.SUPERVISOR, usage="[#ticket|@user]"
-    ),
+    _command("human", human, role=None, scope=Scope.PRIVATE, aliases=("cs", "agent")),
+    _command("forgetme", privacy.forgetme, role=None, scope=Scope.PRIVATE),
+    _command("take", take, usage=_ONE_TICKET),
+    _command("release", release, usage=_ONE_TICKET),
+    _command("transfer", transfer, usage="[#ticket] @agent|team"),
+    _command("close", close_command, usage="[#ticket] reason"),
+    _command("note", note, usage="[#ticket] text"),
+    _command("canned", canned, usage="[#ticket] [name]"),
+    _command("availability", availability, aliases=AVAILABILITY, usage="online|away|offline"),
+    _command("queue", queue),
+    _command("history", history, usage=_TICKET_OR_CUSTOMER),
+    _command("transcript", transcript, usage=_ONE_TICKET),
+    _command("kpi", kpi, role=Role.SUPERVISOR, usage="[YYYY-MM-DD|days]"),
+    _command("reveal", reveal, usage="[#ticket] [n]"),
+    _command("block", block, role=Role.SUPERVISOR, usage="[#ticket|@user] 24h [reason]"),
+    _command("unblock", unblock, role=Role.SUPERVISOR, usage="[#ticket|@user]"),
 )

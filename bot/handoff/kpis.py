@@ -416,17 +416,15 @@ def _table(
     zone: ZoneInfo | None,
     reason_label: Callable[[str], str],
 ) -> str:
+    def share_of(share: float | None, part: int, whole: int) -> str:
+        return label("kpi_of", share=percent(share), part=part, whole=whole)
+
     rows: list[tuple[str, str]] = [
         (label("kpi_opened"), str(report.tickets_opened)),
         (label("kpi_closed"), str(report.tickets_closed)),
         (
             label("kpi_containment"),
-            label(
-                "kpi_of",
-                share=percent(report.containment),
-                part=report.contained,
-                whole=report.questions,
-            ),
+            share_of(report.containment, report.contained, report.questions),
         ),
         (
             label("kpi_first_response"),
@@ -443,12 +441,7 @@ def _table(
         ),
         (
             label("kpi_fcr"),
-            label(
-                "kpi_of",
-                share=percent(report.fcr),
-                part=report.fcr_resolved_first_time,
-                whole=report.tickets_closed,
-            ),
+            share_of(report.fcr, report.fcr_resolved_first_time, report.tickets_closed),
         ),
         (
             label("kpi_csat"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.actions import Action, Send
 from bot.events import Media, Message, Person
 from bot.handlers.context import Context, Outcome
+from bot.handlers.conversation import record_incoming
 from bot.handoff import shield, sla
 from bot.handoff.lifecycle import Move
 from bot.handoff.tickets import apply_move, is_open
@@ -38,17 +39,8 @@ async def from_customer(event: Message, ticket: Ticket, ctx: Context) -> Outcome
         return await shield.while_blocked(event, ticket, ctx, stored, files)
     if shield.insulting(event.text, ctx):
         return await shield.hide(event, ticket, ctx, stored, files)
-    await ctx.tx.transcripts.add(
-        chat_key=event.address.chat_key,
-        person_key=event.sender.key,
-        direction="in",
-        author="customer",
-        author_key=event.sender.key,
-        text=ctx.mask(stored),
-        at=ctx.now,
-        outcome="relayed",
-        ticket_id=ticket.id,
-        attachment=files_record(files),
+    await record_incoming(
+        event, ctx, stored, outcome="relayed", ticket_id=ticket.id, attachment=files_record(files)
     )
     await apply_move(ticket, ctx, Move.CUSTOMER_WROTE, actor=event.sender.key)
     language = staff_language(ctx.settings)

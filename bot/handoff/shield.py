@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from bot.actions import Action, Button, Send
 from bot.events import ButtonPressed, Command, Media, Message, Person
 from bot.handlers.context import Context, Outcome
+from bot.handlers.conversation import record_incoming
 from bot.handoff import sla
 from bot.handoff.lifecycle import Move
 from bot.handoff.tickets import apply_move
@@ -94,31 +95,15 @@ async def _due(ticket: Ticket, ctx: Context, action: str, every: timedelta) -> b
 # ---- an insult in an open ticket --------------------------------------------------------------
 
 
-async def _keep(
-    event: Message, ticket: Ticket, ctx: Context, text: str, outcome: str, files: Sequence[Media]
-) -> None:
-    assert event.sender is not None
-    await ctx.tx.transcripts.add(
-        chat_key=event.address.chat_key,
-        person_key=event.sender.key,
-        direction="in",
-        author="customer",
-        author_key=event.sender.key,
-        text=ctx.mask(text),
-        at=ctx.now,
-        outcome=outcome,
-        ticket_id=ticket.id,
-        attachment=files_record(files),
-    )
-
-
 async def hide(
     event: Message, ticket: Ticket, ctx: Context, stored_text: str, files: Sequence[Media] = ()
 ) -> Outcome:
     """Keep the insult for the record, show the team a placeholder, warn, alert supervisors."""
     assert event.sender is not None
     number = 1 + len(await hidden_lines(ticket, ctx))
-    await _keep(event, ticket, ctx, stored_text, HIDDEN, files)
+    await record_incoming(
+        event, ctx, stored_text, outcome=HIDDEN, ticket_id=ticket.id, attachment=files_record(files)
+    )
     await apply_move(ticket, ctx, Move.CUSTOMER_WROTE, actor=event.sender.key)
     await ctx.tx.tickets.record(
         ticket.id, "abuse_hidden", ctx.now, actor=event.sender.key, detail=str(number)
@@ -255,7 +240,14 @@ async def while_blocked(
 ) -> Outcome:
     """A paused customer's message: kept for the record, not relayed; reminded now and then."""
     assert event.sender is not None and ticket.blocked_until is not None
-    await _keep(event, ticket, ctx, stored_text, BLOCKED, files)
+    await record_incoming(
+        event,
+        ctx,
+        stored_text,
+        outcome=BLOCKED,
+        ticket_id=ticket.id,
+        attachment=files_record(files),
+    )
     if not await _due(ticket, ctx, "block_notice", WARN_EVERY):
         return Outcome.done("blocked_kept")
     await ctx.tx.tickets.record(ticket.id, "block_notice", ctx.now, actor=None)

@@ -529,23 +529,29 @@ class ModerationRepo:
 
     # ---- captchas --------------------------------------------------------------------------
 
+    async def _put_member_row(
+        self,
+        model: type[PendingCaptcha] | type[MemberJoin],
+        address: Address,
+        user_id: str,
+        **fields: object,
+    ) -> None:
+        """Insert the member's row of `model` (keyed by platform, chat and user), or overwrite
+        `fields` on the one already there: a new captcha or a rejoin replaces the earlier."""
+        statement = dialect_insert(self._session, model).values(
+            platform=address.platform, chat_id=address.chat_id, user_id=user_id, **fields
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["platform", "chat_id", "user_id"], set_=fields
+        )
+        await self._session.execute(statement)
+
     async def add_captcha(
         self, address: Address, user_id: str, now: datetime, due_at: datetime
     ) -> None:
-        values = {
-            "platform": address.platform,
-            "chat_id": address.chat_id,
-            "user_id": user_id,
-            "prompt_message_id": None,
-            "created_at": now,
-            "due_at": due_at,
-        }
-        statement = dialect_insert(self._session, PendingCaptcha).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "chat_id", "user_id"],
-            set_={"prompt_message_id": None, "created_at": now, "due_at": due_at},
+        await self._put_member_row(
+            PendingCaptcha, address, user_id, prompt_message_id=None, created_at=now, due_at=due_at
         )
-        await self._session.execute(statement)
 
     async def captcha(self, address: Address, user_id: str) -> PendingCaptcha | None:
         return await self._session.get(PendingCaptcha, (address.platform, address.chat_id, user_id))
@@ -560,19 +566,7 @@ class ModerationRepo:
         self, address: Address, user_id: str, joined_at: datetime, now: datetime
     ) -> None:
         """Store when `user_id` joined the chat (a rejoin replaces the earlier time)."""
-        values = {
-            "platform": address.platform,
-            "chat_id": address.chat_id,
-            "user_id": user_id,
-            "joined_at": joined_at,
-            "noted_at": now,
-        }
-        statement = dialect_insert(self._session, MemberJoin).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["platform", "chat_id", "user_id"],
-            set_={"joined_at": joined_at, "noted_at": now},
-        )
-        await self._session.execute(statement)
+        await self._put_member_row(MemberJoin, address, user_id, joined_at=joined_at, noted_at=now)
 
     async def joins_noted_since(
         self, since: datetime | None

@@ -7,14 +7,13 @@ to read what reached each side.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -24,9 +23,10 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.events import Address, ButtonPressed, ChatKind, Command, Message, MessageRef, Person
 from bot.roles import Role
-from bot.storage.migrate import upgrade
 from bot.storage.models import Ticket, TicketEvent, TranscriptLine
 from tests.conftest import make_settings
+from tests.fakes.server import serving
+from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import Harness, Reply
 
 SOP_DIR = (
@@ -290,20 +290,35 @@ async def open_desk(settings: Settings, start: datetime = MONDAY_MORNING) -> Des
     return Desk(bot, Address(platform, chat))
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite database at the head revision, copied for each test instead of migrating again."""
-    path = tmp_path_factory.mktemp("template") / "bot.db"
-    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
-    return path
+FakeServer = TypeVar("FakeServer")
+
+
+@asynccontextmanager
+async def on_local_server(fake: FakeServer) -> AsyncIterator[FakeServer]:
+    """A fake platform API answering on 127.0.0.1 while the test runs; its `base_url` says where."""
+    async with serving(fake.app) as base_url:  # type: ignore[attr-defined]
+        fake.base_url = base_url  # type: ignore[attr-defined]
+        yield fake
 
 
 @pytest.fixture
-def desk_db(tmp_path: Path, migrated_template: Path) -> str:
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    async with on_local_server(FakeTelegram()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def desk_db(migrated_sqlite_url: str) -> str:
     """A fresh, already migrated SQLite database for one test."""
-    path = tmp_path / "desk.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return migrated_sqlite_url
+
+
+@pytest.fixture
+async def pg_or_sqlite_desk(database_url: str) -> AsyncIterator[Desk]:
+    """The forum desk on SQLite and (when configured) PostgreSQL."""
+    opened = await open_desk(desk_settings(database_url))
+    yield opened
+    await opened.bot.close()
 
 
 @pytest.fixture

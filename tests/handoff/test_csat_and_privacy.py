@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -90,13 +89,6 @@ async def test_stored_transcripts_mask_personal_data(desk: Desk) -> None:
         and "3171234567890123" not in stored
         and "0812" not in stored
     )
-
-
-@pytest.fixture
-async def pg_or_sqlite_desk(database_url: str) -> AsyncIterator[Desk]:
-    opened = await open_desk(desk_settings(database_url))
-    yield opened
-    await opened.bot.close()
 
 
 async def test_forgetme_erases_the_person_but_keeps_anonymous_counts(

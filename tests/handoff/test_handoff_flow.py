@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from bot.actions import CloseThread, Send
 from bot.handlers.handoff import REQUEST_BUTTON
@@ -23,14 +20,6 @@ from tests.handoff.conftest import (
 
 CUSTOMER = "6281234567890"
 REFUND_QUESTION = "bagaimana cara mengajukan refund?"
-
-
-@pytest.fixture
-async def pg_or_sqlite_desk(database_url: str) -> AsyncIterator[Desk]:
-    """The forum desk on SQLite and (when configured) PostgreSQL."""
-    opened = await open_desk(desk_settings(database_url))
-    yield opened
-    await opened.bot.close()
 
 
 async def test_whatsapp_customer_served_from_a_telegram_topic_and_handed_back(

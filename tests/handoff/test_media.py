@@ -38,9 +38,15 @@ from tests.fakes.graph_api import (
     FakeGraph,
 )
 from tests.fakes.multipart import Upload
-from tests.fakes.server import serving
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, TOKEN, FakeTelegram
-from tests.handoff.conftest import TELEGRAM_FORUM, Desk, desk_settings, open_desk, sent_to
+from tests.handoff.conftest import (
+    TELEGRAM_FORUM,
+    Desk,
+    desk_settings,
+    on_local_server,
+    open_desk,
+    sent_to,
+)
 from tests.handoff.live import go_live
 
 CUSTOMER = "6281234567890"
@@ -51,18 +57,8 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    async with serving(fake.app) as base_url:
-        fake.base_url = base_url  # type: ignore[attr-defined]
-        yield fake
-
-
-@pytest.fixture
 async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    async with serving(fake.app) as base_url:
-        fake.base_url = base_url  # type: ignore[attr-defined]
+    async with on_local_server(FakeGraph()) as fake:
         yield fake
 
 
@@ -94,6 +90,12 @@ class Live:
         for event in parse_whatsapp(delivery, PHONE_NUMBER_ID):
             await self.whatsapp.handle_event(event)
         await self.desk.bot.deliver()
+
+    async def ticket_from_whatsapp(self) -> str:
+        """Rina is online and Budi asks for a person on WhatsApp: the topic of his ticket."""
+        await self.desk.agent_online()
+        await self.from_whatsapp("text_message", text={"body": "mau bicara dengan CS"})
+        return await self.desk.thread_of()
 
     async def agent_posts(self, thread: str, **content: Any) -> None:
         """Rina writes in the ticket's topic (a Bot API update parsed by the real parser)."""
@@ -134,9 +136,7 @@ async def test_a_whatsapp_photo_reaches_the_telegram_topic_and_an_agent_photo_co
     live: Live, fake_telegram: FakeTelegram, graph: FakeGraph
 ) -> None:
     desk = live.desk
-    await desk.agent_online()
-    await live.from_whatsapp("text_message", text={"body": "mau bicara dengan CS"})
-    thread = await desk.thread_of()
+    thread = await live.ticket_from_whatsapp()
 
     graph.media["1468299840471934"] = (PHOTO, "image/jpeg")
     await live.from_whatsapp("image_with_caption")
@@ -163,10 +163,7 @@ async def test_a_whatsapp_photo_reaches_the_telegram_topic_and_an_agent_photo_co
 async def test_voice_messages_go_both_ways_and_their_words_follow_where_no_caption_fits(
     live: Live, fake_telegram: FakeTelegram, graph: FakeGraph
 ) -> None:
-    desk = live.desk
-    await desk.agent_online()
-    await live.from_whatsapp("text_message", text={"body": "mau bicara dengan CS"})
-    thread = await desk.thread_of()
+    thread = await live.ticket_from_whatsapp()
     graph.media["927263748"] = (b"OggS-voice", "audio/ogg; codecs=opus")
     await live.from_whatsapp("voice_note")
     [voice] = fake_telegram.called("sendVoice")
@@ -186,10 +183,7 @@ async def test_voice_messages_go_both_ways_and_their_words_follow_where_no_capti
 async def test_a_file_that_cannot_be_fetched_still_brings_its_words_to_the_team(
     live: Live, fake_telegram: FakeTelegram, graph: FakeGraph
 ) -> None:
-    desk = live.desk
-    await desk.agent_online()
-    await live.from_whatsapp("text_message", text={"body": "mau bicara dengan CS"})
-    thread = await desk.thread_of()
+    thread = await live.ticket_from_whatsapp()
     # A sticker whose media id Meta no longer knows.
     await live.from_whatsapp("image_with_caption", type="sticker", image=None,
                              sticker={"id": "404404", "mime_type": "image/webp"})
@@ -203,10 +197,7 @@ async def test_a_file_that_cannot_be_fetched_still_brings_its_words_to_the_team(
 async def test_an_agent_file_too_large_to_pass_on_sends_the_words_and_says_why(
     live: Live, fake_telegram: FakeTelegram, graph: FakeGraph
 ) -> None:
-    desk = live.desk
-    await desk.agent_online()
-    await live.from_whatsapp("text_message", text={"body": "mau bicara dengan CS"})
-    thread = await desk.thread_of()
+    thread = await live.ticket_from_whatsapp()
     fake_telegram.files["BQACform"] = b"%PDF-1.7 ..."
     await live.agent_posts(thread, caption="ini formulirnya", document={
         "file_id": "BQACform", "file_unique_id": "f", "file_name": "formulir.pdf",
@@ -306,11 +297,10 @@ DISCORD_CUSTOMER = "110000000000000004"
 
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    async with serving(fake.app) as base_url:
-        monkeypatch.setattr(discord.http.Route, "BASE", f"{base_url}/api/v10")
-        monkeypatch.setattr(discord.webhook.async_.Route, "BASE", f"{base_url}/api/v10")
-        fake.base_url = base_url  # type: ignore[attr-defined]
+    async with on_local_server(FakeDiscord()) as fake:
+        api = f"{fake.base_url}/api/v10"  # type: ignore[attr-defined]
+        monkeypatch.setattr(discord.http.Route, "BASE", api)
+        monkeypatch.setattr(discord.webhook.async_.Route, "BASE", api)
         yield fake
 
 

@@ -15,20 +15,11 @@ import pytest
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.roles import Role
-from tests.fakes.server import serving
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.handoff.conftest import TELEGRAM_FORUM, Desk, desk_settings, open_desk, sent_to
 from tests.handoff.live import go_live
 
 NEVER_SEEN = "424242"  # granted the role on the command line, never wrote to the bot
-
-
-@pytest.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    async with serving(fake.app) as base_url:
-        fake.base_url = base_url  # type: ignore[attr-defined]
-        yield fake
 
 
 @pytest.fixture

@@ -6,13 +6,10 @@ manual clock) and reads what the bot did: replies, platform acts, stored cases.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +28,6 @@ from bot.events import (
     Right,
 )
 from bot.roles import Role
-from bot.storage.migrate import upgrade
 from bot.storage.models import MemberJoin, ModerationAppeal, ModerationCase, ModerationWarning
 from tests.conftest import make_settings
 from tests.support.harness import Harness, Reply
@@ -239,18 +235,9 @@ def texts_to(actions: Reply | list[Action], chat: str) -> str:
 __all__ = ["Ban", "Delete", "Kick", "Restrict", "Unban", "Unrestrict"]
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("modtemplate") / "bot.db"
-    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
-    return path
-
-
 @pytest.fixture
-def group_db(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "group.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+def group_db(migrated_sqlite_url: str) -> str:
+    return migrated_sqlite_url
 
 
 async def open_group(database_url: str, **overrides: object) -> Group:
