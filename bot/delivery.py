@@ -357,9 +357,10 @@ class OutboxSender:
         feedback = self._result_event(entry, result)
         now = self.clock.now()
         outcome = result.thread_id or result.message_id
+        ours = (action.address.platform, action.address.chat_id, result.sequence_ids) if result.sequence_ids else None
         if isinstance(action, Send) and action.delete_after and result.message_id:
             async with self.store.transaction() as tx:
-                await tx.outbox.mark_sent(entry.id, now, outcome, unreported=feedback is not None)
+                await tx.outbox.mark_sent(entry.id, now, outcome, unreported=feedback is not None, ours=ours)
                 # A timer, not a sleeping task: the deletion survives a restart.
                 await tx.timers.schedule(
                     DELETE_AFTER_TIMER,
@@ -369,7 +370,7 @@ class OutboxSender:
                     {"message_id": result.message_id},
                 )
         else:
-            await self._attempts.sent(entry.id, now, outcome, unreported=feedback is not None)
+            await self._attempts.sent(entry.id, now, outcome, unreported=feedback is not None, ours=ours)
         if feedback is not None:
             await self._report(entry.id, feedback)
 
