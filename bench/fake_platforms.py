@@ -5,7 +5,12 @@
 
 Both speak the real HTTP APIs (the same fakes the adapter tests use). `GET /_stats`
 on either port answers how many messages went to each chat, which is how
-`bench.webhooks` checks that every customer got exactly one reply. With
+`bench.webhooks` checks that every customer got exactly one reply. The fake
+Telegram numbers each chat's messages in one sequence for both sides and answers
+edits as Telegram does ("message is not modified" for the same content), which is
+what the bot uses to find a send a crash lost; `POST /_incoming` with
+`[[chat_id, message_id, text], ...]` tells it the customers' messages the load
+generator is about to deliver, so their numbers are taken. With
 `--status-webhook`, the Graph API behaves like Meta after it accepts a message: it
 posts the message's "sent" status to the bot's webhook (signed with the app secret,
 echoing the message's `biz_opaque_callback_data`, retried until answered 200).
@@ -101,9 +106,16 @@ class EchoingGraph(FakeGraph):
 def telegram_app(fake: FakeTelegram) -> Starlette:
     async def stats(request: Request) -> JSONResponse:
         per_chat = Counter(str(params["chat_id"]) for params in fake.called("sendMessage"))
-        return JSONResponse({"per_chat": per_chat, "calls": len(fake.calls)})
+        probes = sum(1 for call in fake.calls if call.method.startswith("editMessage"))
+        return JSONResponse({"per_chat": per_chat, "calls": len(fake.calls), "probes": probes})
 
-    return Starlette(routes=[Route("/_stats", stats), Mount("/", fake.app)])
+    async def incoming(request: Request) -> JSONResponse:
+        for chat_id, message_id, text in await request.json():
+            fake.customer_says(int(chat_id), str(text), message_id=int(message_id))
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/_stats", stats), Route("/_incoming", incoming, methods=["POST"]),
+                             Mount("/", fake.app)])
 
 
 def graph_app(fake: FakeGraph) -> Starlette:

@@ -20,7 +20,8 @@ customers who got no reply (lost) and those who got more than one (doubled).
 One JSON object on stdout: webhooks/s (acknowledged deliveries per second of the
 load phase), p50/p99 acknowledgement latency, replies expected/received, lost,
 doubled (per platform), the kills with what was in flight at each, doubles per kill
-and per 100 sends in flight, and the time until the last reply.
+and per 100 sends in flight, the edits the bot made at the fake Telegram to find sends
+a kill lost, and the time until the last reply.
 """
 
 from __future__ import annotations
@@ -111,8 +112,11 @@ def whatsapp_delivery(index: int, phone: str, text: str) -> dict[str, Any]:
 Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
 
 
-def build_load(messages: int, duplicates: float, seed: int) -> tuple[list[Request], dict[str, set[str]]]:
-    """The requests to post (path, body, headers), and the chats that must get a reply, per platform."""
+def build_load(
+    messages: int, duplicates: float, seed: int, telegram_said: list[tuple[int, int, str]] | None = None
+) -> tuple[list[Request], dict[str, set[str]]]:
+    """The requests to post (path, body, headers), and the chats that must get a reply, per platform.
+    Each Telegram customer's message (chat, message id, text) is added to `telegram_said`."""
     rng = random.Random(seed)
     requests: list[tuple[str, bytes, dict[str, str]]] = []
     expected: dict[str, set[str]] = {"telegram": set(), "whatsapp": set()}
@@ -121,6 +125,8 @@ def build_load(messages: int, duplicates: float, seed: int) -> tuple[list[Reques
         if index % 2 == 0:
             chat = 700_000_000 + index
             body = json.dumps(telegram_update(index, chat, text)).encode()
+            if telegram_said is not None:
+                telegram_said.append((chat, 1, text))
             requests.append(("/webhooks/telegram", body, {
                 "content-type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}))
             expected["telegram"].add(str(chat))
@@ -193,6 +199,12 @@ async def replies(telegram: str, graph: str) -> dict[str, dict[str, int]]:
         }
 
 
+async def telegram_probes(telegram: str) -> int:
+    """Edits the bot made at the fake Telegram: its looks for sends a kill lost."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        return int((await client.get(f"{telegram}/_stats")).json()["probes"])
+
+
 def workers_of(supervisor: subprocess.Popen[bytes]) -> list[int]:
     children = subprocess.run(["pgrep", "-P", str(supervisor.pid)], capture_output=True, text=True).stdout.split()
     return [int(child) for child in children]
@@ -219,7 +231,8 @@ async def kill_workers(
     Rows whose platform call was in flight are the only ones a kill can double: the
     platform may have taken the message before the worker could mark it sent. WhatsApp
     rows are then confirmed from their status webhooks, Discord would drop the repeat
-    by its nonce; Telegram has no idempotency key (see BENCHMARKS.md).
+    by its nonce, Telegram rows are looked for just above the chat's mark by an edit
+    with the same content (see BENCHMARKS.md section 3).
     """
     import asyncpg
 
@@ -337,7 +350,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                                       cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=sink)
         await wait_until_ready(f"{base}/healthz", supervisor)
         await asyncio.sleep(2)  # every worker up (each answers /healthz on the shared port)
-        requests, expected = build_load(args.messages, args.duplicates, args.seed)
+        said: list[tuple[int, int, str]] = []
+        requests, expected = build_load(args.messages, args.duplicates, args.seed, said)
+        async with httpx.AsyncClient(timeout=30) as client:  # the customers' messages take their numbers
+            (await client.post(f"{telegram}/_incoming", json=said)).raise_for_status()
         progress: asyncio.Queue[int] = asyncio.Queue()
         killer = asyncio.create_task(kill_workers(supervisor, progress, len(requests), kills, args.workers,
                                                   database_url, args.seed)) if kills else None
@@ -360,6 +376,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 break
             await asyncio.sleep(0.5)
         got = await replies(telegram, graph)
+        probes = await telegram_probes(telegram)
     finally:
         if supervisor is not None:
             supervisor.send_signal(signal.SIGTERM)
@@ -392,6 +409,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "doubles_per_kill": round(sum(doubled.values()) / len(killed), 2) if killed else None,
         "doubles_per_100_in_flight": round(100 * sum(doubled.values()) / sends_in_flight, 1)
         if sends_in_flight else None,
+        "telegram_probe_calls": probes,
         "all_replied_after_s": last_reply_s,
         "redis": bool(args.redis_url),
         "cpus": os.cpu_count(),

@@ -152,10 +152,14 @@ class FakeTelegram:
         self._new_update.set()
         return update
 
-    def customer_says(self, chat_id: int, text: str, user_id: int | None = None) -> dict[str, Any]:
-        """Someone else writes in the chat: the message (with the chat's next number), for an update."""
+    def customer_says(
+        self, chat_id: int, text: str, user_id: int | None = None, message_id: int | None = None
+    ) -> dict[str, Any]:
+        """Someone else writes in the chat: the message (with the chat's next number, or the one
+        given for a chat that starts with it), for an update."""
         sender = user_id if user_id is not None else chat_id
-        message = {"message_id": self._next_id(chat_id), "date": int(time.time()), "chat": _chat(chat_id),
+        number = message_id if message_id is not None else self._next_id(chat_id)
+        message = {"message_id": number, "date": int(time.time()), "chat": _chat(chat_id),
                    "from": user(sender, "Customer"), "text": text}
         self._keep(chat_id, {**message, "_by_bot": False})
         return message
@@ -172,7 +176,7 @@ class FakeTelegram:
     def _keep(self, chat_id: int, message: dict[str, Any]) -> None:
         message_id = int(message["message_id"])
         self.messages[(chat_id, message_id)] = message
-        self._last_ids[chat_id] = max(self._last_ids.get(chat_id, self.first_message_id - 1), message_id)
+        self._last_ids[chat_id] = max(self._last_ids.get(chat_id, message_id), message_id)
 
     def _bot_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         """A message the bot sends now, numbered in its chat and kept for later edits."""
