@@ -31,8 +31,12 @@ may have taken it. Discord makes the repeat harmless (the adapter sends a nonce
 from the row's key with `enforce_nonce`); WhatsApp tells us (each message carries
 the row's key as `biz_opaque_callback_data`, which status webhooks echo: the
 adapter's `confirm` finds them, or waits briefly for them, before anything is sent
-again). Telegram has no such key: a reply whose call was in flight when the sender
-died is sent again (never lost; possibly twice). BENCHMARKS.md section 3 measures it.
+again). Telegram has no such key, but numbers each chat's messages in one sequence:
+"attempt started" also notes the chat's highest known message id, each send's ids are
+recorded with its result (`DeliveryResult.sequence_ids`), and the adapter's `confirm`
+looks for a lost reply just above that mark (see `bot.adapters.telegram`). What no
+platform can confirm is sent again: never lost, rarely twice. BENCHMARKS.md section 3
+measures it.
 """
 
 from __future__ import annotations

@@ -522,10 +522,11 @@ class TelegramAdapter:
         recorded = sorted(message_id for message_id, row in known.items() if row == lost.row_id)
         if recorded:  # its ids were stored just before the crash: no need to ask Telegram
             return DeliveryResult(message_id=str(recorded[0]), sequence_ids=tuple(recorded))
+        parts = _probe_parts(action)
         found: list[int] = []
         after = lost.probe_after
         try:
-            for part in _probe_parts(action):
+            for part in parts:
                 if part is None:
                     log.warning("a lost send's file cannot be looked for on Telegram: it is sent again",
                                 extra={"key": key, "media": action.media.kind if action.media else ""})
@@ -539,7 +540,7 @@ class TelegramAdapter:
             log.warning("looking for a lost send was interrupted; it stays undecided",
                         extra={"key": key, "retry_in_s": stop.seconds, "error": stop.reason[:200]})
             return NotYet(stop.seconds)
-        if found and len(found) == len(_probe_parts(action)):
+        if found and len(found) == len(parts):
             log.info("a lost send was found on Telegram: not sent again", extra={"key": key, "message_ids": found})
             return DeliveryResult(message_id=str(found[0]), sequence_ids=tuple(found))
         if found:
