@@ -40,7 +40,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 import telegram
 from starlette.requests import Request
@@ -308,10 +308,12 @@ class TelegramAdapter:
         """Record the id of a message someone else wrote: probing after a crash skips it
         (and starts above it), since a message of ours can never have its number."""
         message = update.message or update.channel_post
-        if self.store is None or message is None:
-            return
+        chat = getattr(message, "chat", None)
+        message_id = getattr(message, "message_id", None)
+        if self.store is None or chat is None or not _plausible_id(message_id) or not _plausible_id(chat.id):
+            return  # a malformed update is parsed (and refused) as before; there is nothing to note
         async with self.store.transaction() as tx:
-            await tx.message_ids.saw(TELEGRAM, str(message.chat.id), [message.message_id], self.clock.now())
+            await tx.message_ids.saw(TELEGRAM, str(chat.id), [message_id], self.clock.now())
 
     def _notice_admin_changes(self, update: Update) -> None:
         for change in (update.my_chat_member, update.chat_member):
@@ -680,6 +682,11 @@ class TelegramAdapter:
 
 
 _PROBE_RETRY_SECONDS = 5.0
+
+
+def _plausible_id(value: object) -> TypeGuard[int]:
+    """An id as Telegram sends them: an integer that fits the column (a forged update may hold anything)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
 
 
 class _ProbeInterrupted(Exception):
