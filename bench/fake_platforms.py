@@ -1,7 +1,7 @@
 """The fake Telegram Bot API and WhatsApp Graph API in their own process, for load tests.
 
     python -m bench.fake_platforms --telegram-port P1 --graph-port P2
-                                   [--status-webhook URL --app-secret S]
+                                   [--status-webhook URL --app-secret S] [--telegram-latency SECONDS]
 
 Both speak the real HTTP APIs (the same fakes the adapter tests use). `GET /_stats`
 on either port answers how many messages went to each chat, which is how
@@ -133,7 +133,8 @@ async def main_async(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     graph = EchoingGraph(webhook_url=args.status_webhook, app_secret=args.app_secret)
     try:
-        async with serving_on(telegram_app(FakeTelegram()), args.telegram_port), serving_on(
+        telegram = FakeTelegram(answer_delay=args.telegram_latency)
+        async with serving_on(telegram_app(telegram), args.telegram_port), serving_on(
             graph_app(graph), args.graph_port
         ):
             print("ready", flush=True)
@@ -148,6 +149,8 @@ def main() -> None:
     parser.add_argument("--graph-port", type=int, required=True)
     parser.add_argument("--status-webhook", help="the bot's WhatsApp webhook URL, for status webhooks")
     parser.add_argument("--app-secret", default="", help="signs the status webhooks (X-Hub-Signature-256)")
+    parser.add_argument("--telegram-latency", type=float, default=0.0,
+                        help="seconds between the fake Telegram doing a call and answering it")
     args = parser.parse_args()
     if args.status_webhook and not args.app_secret:
         parser.error("--status-webhook needs --app-secret")

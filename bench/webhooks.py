@@ -1,10 +1,12 @@
 """Load and fault test: many workers on PostgreSQL, SIGKILLs midway, nothing lost, doubles counted.
 
     python -m bench.webhooks --workers N --messages M [--kills K] [--concurrency 32] [--duplicates 0.1]
-                             [--no-kill] [--postgres-url URL] [--redis-url URL]
+                             [--no-kill] [--telegram-latency SECONDS] [--postgres-url URL] [--redis-url URL]
 
 It starts the fake Telegram Bot API and Graph API (`bench.fake_platforms`; the Graph
-API posts each accepted message's "sent" status webhook back, as Meta does), then
+API posts each accepted message's "sent" status webhook back, as Meta does; with
+`--telegram-latency S` the fake Telegram answers S seconds after doing a call, as a
+distant server does, which leaves more Telegram sends in flight at a kill), then
 `bot run --workers N` on a fresh PostgreSQL database in webhook mode for Telegram
 and WhatsApp, all on loopback. A load generator posts M customer messages — half
 signed WhatsApp webhooks, half Telegram updates with the secret token — each from
@@ -342,7 +344,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     sink = logs.open("wb") if logs else subprocess.DEVNULL
     fakes = subprocess.Popen([sys.executable, "-m", "bench.fake_platforms", "--telegram-port", str(telegram_port),
                               "--graph-port", str(graph_port), "--status-webhook", f"{base}/webhooks/whatsapp",
-                              "--app-secret", APP_SECRET], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+                              "--app-secret", APP_SECRET, "--telegram-latency", str(args.telegram_latency)],
+                             cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
     supervisor = None
     try:
         await wait_until_ready(f"{telegram}/_stats", fakes)
@@ -411,6 +414,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         if sends_in_flight else None,
         "telegram_probe_calls": probes,
         "all_replied_after_s": last_reply_s,
+        "telegram_latency_s": args.telegram_latency,
         "redis": bool(args.redis_url),
         "cpus": os.cpu_count(),
     }
@@ -425,6 +429,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kills", type=int, default=1, help="SIGKILLs spread over the load")
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--telegram-latency", type=float, default=0.0,
+                        help="the fake Telegram answers this long after doing a call (a real network's way "
+                             "back): more sends are in flight at a kill")
     parser.add_argument("--settle", type=float, default=180.0, help="seconds to wait for the last replies")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BOT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))

@@ -122,6 +122,7 @@ class FakeTelegram:
     held: dict[str, asyncio.Event] = field(default_factory=dict)  # chat id -> calls wait until it is set
     waiting: list[Call] = field(default_factory=list)  # calls that arrived and are being held
     first_message_id: int = 500  # where each chat's numbering starts
+    answer_delay: float = 0.0  # seconds between doing a call and answering it (the network's way back)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (chat, id) -> message
     _last_ids: dict[int, int] = field(default_factory=dict)
     _topic_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(70))
@@ -255,6 +256,8 @@ class FakeTelegram:
             self.calls.append(Call(f"{method}!failed", params))
             return JSONResponse(result.body, status_code=result.status)
         self.calls.append(Call(method, params))
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)  # done at Telegram; the answer is still on its way
         return JSONResponse({"ok": True, "result": result})
 
     # ---------------------------------------------------------------- Bot API methods
