@@ -102,6 +102,7 @@ from bot.config import ConfigError, Settings
 from bot.events import ChatKind, Command, Event, Media, Person, Right
 from bot.ratelimit import TELEGRAM_RATES
 from bot.storage import Store
+from bot.storage.message_ids import note_seen
 
 log = logging.getLogger("bot.adapters.telegram")
 
@@ -312,8 +313,7 @@ class TelegramAdapter:
         message_id = getattr(message, "message_id", None)
         if self.store is None or chat is None or not _plausible_id(message_id) or not _plausible_id(chat.id):
             return  # a malformed update is parsed (and refused) as before; there is nothing to note
-        async with self.store.transaction() as tx:
-            await tx.message_ids.saw(TELEGRAM, str(chat.id), [message_id], self.clock.now())
+        await note_seen(self.store.database, TELEGRAM, str(chat.id), [message_id], self.clock.now())
 
     def _notice_admin_changes(self, update: Update) -> None:
         for change in (update.my_chat_member, update.chat_member):

@@ -23,7 +23,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.storage.db import Database
 from bot.storage.models import ChatMessageId, OutboxItem
+from bot.storage.sql import run_alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,16 @@ class MessageIdRepo:
             delete(ChatMessageId).where(ChatMessageId.seen_at < cutoff, higher_exists)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def note_seen(database: Database, platform: str, chat_id: str, message_ids: Iterable[int],
+                    now: datetime) -> None:
+    """Record someone else's messages in one statement of its own (on every incoming update:
+    kept to one round trip)."""
+    statement = message_ids_insert("postgresql" if database.is_postgres else "sqlite", platform, chat_id,
+                                   message_ids, now, None)
+    if statement is not None:
+        await run_alone(database, statement)
 
 
 def highest_known(platform: Any, chat_id: Any) -> ScalarSelect[Any]:

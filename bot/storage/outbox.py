@@ -29,7 +29,7 @@ from bot.actions import Action, from_record, to_record
 from bot.storage.db import Database
 from bot.storage.message_ids import highest_known, message_ids_insert
 from bot.storage.models import OutboxItem, SharedState
-from bot.storage.sql import dialect_insert, is_postgres
+from bot.storage.sql import dialect_insert, is_postgres, run_alone
 
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
 _PAUSE = "outbox.paused:"
@@ -407,9 +407,8 @@ class AttemptLog:
 
     The time between a platform's answer and its record is the window in which a crash
     repeats a message on a platform without an idempotency key (Telegram). A pooled
-    transaction costs four or five round trips (checkout ping, BEGIN, UPDATE, COMMIT), each
-    a wait in a busy event loop; on PostgreSQL this is one statement on an autocommitting
-    connection. SQLite (one process, one connection) uses an ordinary transaction.
+    transaction costs four or five round trips, each a wait in a busy event loop; these are
+    one each (`run_alone`).
 
     "Started" also notes the chat's highest known message id (`probe_after`), in the same
     statement; "sent" first records the message ids the send made, tied to its row, then
@@ -432,16 +431,7 @@ class AttemptLog:
                           is not None))
 
     async def _run(self, *statements: Executable) -> None:
-        engine = self._database.engine
-        if not self._database.is_postgres:
-            async with engine.begin() as connection:
-                for statement in statements:
-                    await connection.execute(statement)
-            return
-        async with engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            for statement in statements:
-                await autocommit.execute(statement)
+        await run_alone(self._database, *statements)
 
 
 def _started(row_id: int, now: datetime) -> Update:
