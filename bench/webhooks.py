@@ -1,12 +1,14 @@
 """Load and fault test: many workers on PostgreSQL, SIGKILLs midway, nothing lost, doubles counted.
 
     python -m bench.webhooks --workers N --messages M [--kills K] [--concurrency 32] [--duplicates 0.1]
-                             [--no-kill] [--telegram-latency SECONDS] [--postgres-url URL] [--redis-url URL]
+                             [--no-kill] [--aim-at-telegram] [--telegram-latency SECONDS]
+                             [--postgres-url URL] [--redis-url URL]
 
 It starts the fake Telegram Bot API and Graph API (`bench.fake_platforms`; the Graph
 API posts each accepted message's "sent" status webhook back, as Meta does; with
 `--telegram-latency S` the fake Telegram answers S seconds after doing a call, as a
-distant server does, which leaves more Telegram sends in flight at a kill), then
+distant server does, which leaves more Telegram sends in flight at a kill; with
+`--aim-at-telegram` each kill picks a worker caught with a Telegram send in flight), then
 `bot run --workers N` on a fresh PostgreSQL database in webhook mode for Telegram
 and WhatsApp, all on loopback. A load generator posts M customer messages — half
 signed WhatsApp webhooks, half Telegram updates with the secret token — each from
@@ -224,9 +226,31 @@ async def all_workers_up(supervisor: subprocess.Popen[bytes], workers: int, sett
     raise RuntimeError("the workers did not come back after a kill")
 
 
+async def telegram_sender_in_flight(database_url: str, workers: list[int], seconds: float = 30.0) -> int | None:
+    """A worker with a Telegram send in flight (its "attempt started" committed, no outcome yet),
+    watched for up to `seconds`; None when none was seen."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            holders = await connection.fetch(
+                "SELECT claimed_by FROM outbox WHERE platform = 'telegram' AND status = 'sending' "
+                "AND attempt_started_at IS NOT NULL")
+            for holder in holders:
+                pid = int(str(holder["claimed_by"]).rpartition(":")[2] or 0)
+                if pid in workers:
+                    return pid
+            await asyncio.sleep(0.01)
+    finally:
+        await connection.close()
+    return None
+
+
 async def kill_workers(
     supervisor: subprocess.Popen[bytes], progress: asyncio.Queue[int], total: int, kills: int, workers: int,
-    database_url: str, seed: int,
+    database_url: str, seed: int, *, aim: bool = False,
 ) -> list[dict[str, Any]]:
     """SIGKILL a worker `kills` times, spread over the acknowledgements; what each victim held.
 
@@ -234,7 +258,8 @@ async def kill_workers(
     platform may have taken the message before the worker could mark it sent. WhatsApp
     rows are then confirmed from their status webhooks, Discord would drop the repeat
     by its nonce, Telegram rows are looked for just above the chat's mark by an edit
-    with the same content (see BENCHMARKS.md section 3).
+    with the same content (see BENCHMARKS.md section 3). With `aim`, each kill waits
+    (up to 30 s) for a worker with a Telegram send in flight and kills that one.
     """
     import asyncpg
 
@@ -246,7 +271,9 @@ async def kill_workers(
         while done < mark:
             done = await progress.get()
         await all_workers_up(supervisor, workers)  # the last victim is back before the next kill
-        victim = rng.choice(workers_of(supervisor))
+        candidates = workers_of(supervisor)
+        aimed = await telegram_sender_in_flight(database_url, candidates) if aim else None
+        victim = aimed if aimed is not None else rng.choice(candidates)
         os.kill(victim, signal.SIGKILL)
         killed_at = time.perf_counter()
         connection = await asyncpg.connect(database_url)
@@ -261,6 +288,7 @@ async def kill_workers(
             "pid": victim,
             "at_s": killed_at,
             "acknowledged": done,
+            "aimed": aimed is not None,
             "leased": sum(int(row["n"]) for row in held),
             "in_flight": in_flight,
         })
@@ -359,7 +387,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             (await client.post(f"{telegram}/_incoming", json=said)).raise_for_status()
         progress: asyncio.Queue[int] = asyncio.Queue()
         killer = asyncio.create_task(kill_workers(supervisor, progress, len(requests), kills, args.workers,
-                                                  database_url, args.seed)) if kills else None
+                                                  database_url, args.seed, aim=args.aim_at_telegram)) if kills else None
         began = time.perf_counter()
         load = await post_all(base, requests, args.concurrency, progress)
         killed = await killer if killer else []
@@ -429,6 +457,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kills", type=int, default=1, help="SIGKILLs spread over the load")
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--aim-at-telegram", action="store_true",
+                        help="each kill waits for a worker with a Telegram send in flight and kills it")
     parser.add_argument("--telegram-latency", type=float, default=0.0,
                         help="the fake Telegram answers this long after doing a call (a real network's way "
                              "back): more sends are in flight at a kill")
