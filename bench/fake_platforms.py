@@ -1,11 +1,16 @@
 """The fake Telegram Bot API and WhatsApp Graph API in their own process, for load tests.
 
     python -m bench.fake_platforms --telegram-port P1 --graph-port P2
-                                   [--status-webhook URL --app-secret S]
+                                   [--status-webhook URL --app-secret S] [--telegram-latency SECONDS]
 
 Both speak the real HTTP APIs (the same fakes the adapter tests use). `GET /_stats`
 on either port answers how many messages went to each chat, which is how
-`bench.webhooks` checks that every customer got exactly one reply. With
+`bench.webhooks` checks that every customer got exactly one reply. The fake
+Telegram numbers each chat's messages in one sequence for both sides and answers
+edits as Telegram does ("message is not modified" for the same content), which is
+what the bot uses to find a send a crash lost; `POST /_incoming` with
+`[[chat_id, message_id, text], ...]` tells it the customers' messages the load
+generator is about to deliver, so their numbers are taken. With
 `--status-webhook`, the Graph API behaves like Meta after it accepts a message: it
 posts the message's "sent" status to the bot's webhook (signed with the app secret,
 echoing the message's `biz_opaque_callback_data`, retried until answered 200).
@@ -101,9 +106,16 @@ class EchoingGraph(FakeGraph):
 def telegram_app(fake: FakeTelegram) -> Starlette:
     async def stats(request: Request) -> JSONResponse:
         per_chat = Counter(str(params["chat_id"]) for params in fake.called("sendMessage"))
-        return JSONResponse({"per_chat": per_chat, "calls": len(fake.calls)})
+        probes = sum(1 for call in fake.calls if call.method.startswith("editMessage"))
+        return JSONResponse({"per_chat": per_chat, "calls": len(fake.calls), "probes": probes})
 
-    return Starlette(routes=[Route("/_stats", stats), Mount("/", fake.app)])
+    async def incoming(request: Request) -> JSONResponse:
+        for chat_id, message_id, text in await request.json():
+            fake.customer_says(int(chat_id), str(text), message_id=int(message_id))
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/_stats", stats), Route("/_incoming", incoming, methods=["POST"]),
+                             Mount("/", fake.app)])
 
 
 def graph_app(fake: FakeGraph) -> Starlette:
@@ -121,7 +133,8 @@ async def main_async(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     graph = EchoingGraph(webhook_url=args.status_webhook, app_secret=args.app_secret)
     try:
-        async with serving_on(telegram_app(FakeTelegram()), args.telegram_port), serving_on(
+        telegram = FakeTelegram(answer_delay=args.telegram_latency)
+        async with serving_on(telegram_app(telegram), args.telegram_port), serving_on(
             graph_app(graph), args.graph_port
         ):
             print("ready", flush=True)
@@ -136,6 +149,8 @@ def main() -> None:
     parser.add_argument("--graph-port", type=int, required=True)
     parser.add_argument("--status-webhook", help="the bot's WhatsApp webhook URL, for status webhooks")
     parser.add_argument("--app-secret", default="", help="signs the status webhooks (X-Hub-Signature-256)")
+    parser.add_argument("--telegram-latency", type=float, default=0.0,
+                        help="seconds between the fake Telegram doing a call and answering it")
     args = parser.parse_args()
     if args.status_webhook and not args.app_secret:
         parser.error("--status-webhook needs --app-secret")

@@ -1,10 +1,14 @@
 """Load and fault test: many workers on PostgreSQL, SIGKILLs midway, nothing lost, doubles counted.
 
     python -m bench.webhooks --workers N --messages M [--kills K] [--concurrency 32] [--duplicates 0.1]
-                             [--no-kill] [--postgres-url URL] [--redis-url URL]
+                             [--no-kill] [--aim-at-telegram] [--telegram-latency SECONDS]
+                             [--postgres-url URL] [--redis-url URL]
 
 It starts the fake Telegram Bot API and Graph API (`bench.fake_platforms`; the Graph
-API posts each accepted message's "sent" status webhook back, as Meta does), then
+API posts each accepted message's "sent" status webhook back, as Meta does; with
+`--telegram-latency S` the fake Telegram answers S seconds after doing a call, as a
+distant server does, which leaves more Telegram sends in flight at a kill; with
+`--aim-at-telegram` each kill picks a worker caught with a Telegram send in flight), then
 `bot run --workers N` on a fresh PostgreSQL database in webhook mode for Telegram
 and WhatsApp, all on loopback. A load generator posts M customer messages — half
 signed WhatsApp webhooks, half Telegram updates with the secret token — each from
@@ -20,7 +24,8 @@ customers who got no reply (lost) and those who got more than one (doubled).
 One JSON object on stdout: webhooks/s (acknowledged deliveries per second of the
 load phase), p50/p99 acknowledgement latency, replies expected/received, lost,
 doubled (per platform), the kills with what was in flight at each, doubles per kill
-and per 100 sends in flight, and the time until the last reply.
+and per 100 sends in flight, the edits the bot made at the fake Telegram to find sends
+a kill lost, and the time until the last reply.
 """
 
 from __future__ import annotations
@@ -111,8 +116,11 @@ def whatsapp_delivery(index: int, phone: str, text: str) -> dict[str, Any]:
 Request = tuple[str, bytes, dict[str, str]]  # path, body, headers
 
 
-def build_load(messages: int, duplicates: float, seed: int) -> tuple[list[Request], dict[str, set[str]]]:
-    """The requests to post (path, body, headers), and the chats that must get a reply, per platform."""
+def build_load(
+    messages: int, duplicates: float, seed: int, telegram_said: list[tuple[int, int, str]] | None = None
+) -> tuple[list[Request], dict[str, set[str]]]:
+    """The requests to post (path, body, headers), and the chats that must get a reply, per platform.
+    Each Telegram customer's message (chat, message id, text) is added to `telegram_said`."""
     rng = random.Random(seed)
     requests: list[tuple[str, bytes, dict[str, str]]] = []
     expected: dict[str, set[str]] = {"telegram": set(), "whatsapp": set()}
@@ -121,6 +129,8 @@ def build_load(messages: int, duplicates: float, seed: int) -> tuple[list[Reques
         if index % 2 == 0:
             chat = 700_000_000 + index
             body = json.dumps(telegram_update(index, chat, text)).encode()
+            if telegram_said is not None:
+                telegram_said.append((chat, 1, text))
             requests.append(("/webhooks/telegram", body, {
                 "content-type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}))
             expected["telegram"].add(str(chat))
@@ -193,6 +203,12 @@ async def replies(telegram: str, graph: str) -> dict[str, dict[str, int]]:
         }
 
 
+async def telegram_probes(telegram: str) -> int:
+    """Edits the bot made at the fake Telegram: its looks for sends a kill lost."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        return int((await client.get(f"{telegram}/_stats")).json()["probes"])
+
+
 def workers_of(supervisor: subprocess.Popen[bytes]) -> list[int]:
     children = subprocess.run(["pgrep", "-P", str(supervisor.pid)], capture_output=True, text=True).stdout.split()
     return [int(child) for child in children]
@@ -210,16 +226,40 @@ async def all_workers_up(supervisor: subprocess.Popen[bytes], workers: int, sett
     raise RuntimeError("the workers did not come back after a kill")
 
 
+async def telegram_sender_in_flight(database_url: str, workers: list[int], seconds: float = 30.0) -> int | None:
+    """A worker with a Telegram send in flight (its "attempt started" committed, no outcome yet),
+    watched for up to `seconds`; None when none was seen."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            holders = await connection.fetch(
+                "SELECT claimed_by FROM outbox WHERE platform = 'telegram' AND status = 'sending' "
+                "AND attempt_started_at IS NOT NULL")
+            for holder in holders:
+                pid = int(str(holder["claimed_by"]).rpartition(":")[2] or 0)
+                if pid in workers:
+                    return pid
+            await asyncio.sleep(0.01)
+    finally:
+        await connection.close()
+    return None
+
+
 async def kill_workers(
     supervisor: subprocess.Popen[bytes], progress: asyncio.Queue[int], total: int, kills: int, workers: int,
-    database_url: str, seed: int,
+    database_url: str, seed: int, *, aim: bool = False,
 ) -> list[dict[str, Any]]:
     """SIGKILL a worker `kills` times, spread over the acknowledgements; what each victim held.
 
     Rows whose platform call was in flight are the only ones a kill can double: the
     platform may have taken the message before the worker could mark it sent. WhatsApp
     rows are then confirmed from their status webhooks, Discord would drop the repeat
-    by its nonce; Telegram has no idempotency key (see BENCHMARKS.md).
+    by its nonce, Telegram rows are looked for just above the chat's mark by an edit
+    with the same content (see BENCHMARKS.md section 3). With `aim`, each kill waits
+    (up to 30 s) for a worker with a Telegram send in flight and kills that one.
     """
     import asyncpg
 
@@ -231,7 +271,9 @@ async def kill_workers(
         while done < mark:
             done = await progress.get()
         await all_workers_up(supervisor, workers)  # the last victim is back before the next kill
-        victim = rng.choice(workers_of(supervisor))
+        candidates = workers_of(supervisor)
+        aimed = await telegram_sender_in_flight(database_url, candidates) if aim else None
+        victim = aimed if aimed is not None else rng.choice(candidates)
         os.kill(victim, signal.SIGKILL)
         killed_at = time.perf_counter()
         connection = await asyncpg.connect(database_url)
@@ -246,6 +288,7 @@ async def kill_workers(
             "pid": victim,
             "at_s": killed_at,
             "acknowledged": done,
+            "aimed": aimed is not None,
             "leased": sum(int(row["n"]) for row in held),
             "in_flight": in_flight,
         })
@@ -329,7 +372,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     sink = logs.open("wb") if logs else subprocess.DEVNULL
     fakes = subprocess.Popen([sys.executable, "-m", "bench.fake_platforms", "--telegram-port", str(telegram_port),
                               "--graph-port", str(graph_port), "--status-webhook", f"{base}/webhooks/whatsapp",
-                              "--app-secret", APP_SECRET], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+                              "--app-secret", APP_SECRET, "--telegram-latency", str(args.telegram_latency)],
+                             cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
     supervisor = None
     try:
         await wait_until_ready(f"{telegram}/_stats", fakes)
@@ -337,10 +381,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                                       cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=sink)
         await wait_until_ready(f"{base}/healthz", supervisor)
         await asyncio.sleep(2)  # every worker up (each answers /healthz on the shared port)
-        requests, expected = build_load(args.messages, args.duplicates, args.seed)
+        said: list[tuple[int, int, str]] = []
+        requests, expected = build_load(args.messages, args.duplicates, args.seed, said)
+        async with httpx.AsyncClient(timeout=30) as client:  # the customers' messages take their numbers
+            (await client.post(f"{telegram}/_incoming", json=said)).raise_for_status()
         progress: asyncio.Queue[int] = asyncio.Queue()
         killer = asyncio.create_task(kill_workers(supervisor, progress, len(requests), kills, args.workers,
-                                                  database_url, args.seed)) if kills else None
+                                                  database_url, args.seed, aim=args.aim_at_telegram)) if kills else None
         began = time.perf_counter()
         load = await post_all(base, requests, args.concurrency, progress)
         killed = await killer if killer else []
@@ -360,6 +407,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 break
             await asyncio.sleep(0.5)
         got = await replies(telegram, graph)
+        probes = await telegram_probes(telegram)
     finally:
         if supervisor is not None:
             supervisor.send_signal(signal.SIGTERM)
@@ -392,7 +440,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "doubles_per_kill": round(sum(doubled.values()) / len(killed), 2) if killed else None,
         "doubles_per_100_in_flight": round(100 * sum(doubled.values()) / sends_in_flight, 1)
         if sends_in_flight else None,
+        "telegram_probe_calls": probes,
         "all_replied_after_s": last_reply_s,
+        "telegram_latency_s": args.telegram_latency,
         "redis": bool(args.redis_url),
         "cpus": os.cpu_count(),
     }
@@ -407,6 +457,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kills", type=int, default=1, help="SIGKILLs spread over the load")
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--aim-at-telegram", action="store_true",
+                        help="each kill waits for a worker with a Telegram send in flight and kills it")
+    parser.add_argument("--telegram-latency", type=float, default=0.0,
+                        help="the fake Telegram answers this long after doing a call (a real network's way "
+                             "back): more sends are in flight at a kill")
     parser.add_argument("--settle", type=float, default=180.0, help="seconds to wait for the last replies")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BOT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))

@@ -54,6 +54,9 @@ class TelegramSettings(Section):
     poll_timeout_seconds: int = Field(default=30, ge=0, le=50)  # long polling: how long getUpdates waits
     request_timeout_seconds: float = Field(default=10.0, gt=0)
     admin_cache_seconds: float = Field(default=300.0, ge=0)  # getChatAdministrators is kept this long
+    # After a crash lost a send's answer: how many message ids above the chat's mark are tried
+    # (editMessageText with the same content) before the message is sent again; 0: never look.
+    confirm_probes: int = Field(default=8, ge=0, le=50)
 
     @field_validator("token")
     @classmethod

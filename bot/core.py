@@ -158,6 +158,7 @@ class Core:
         cutoff = self.clock.now() - DEDUPE_RETENTION
         async with self.store.transaction() as tx:
             await tx.dedupe.forget_before(cutoff)
+            await tx.message_ids.forget_before(cutoff)
             await tx.timers.forget_fired_before(cutoff)
             await purge_expired_transcripts(tx, self.settings, self.clock.now())
 

@@ -31,8 +31,12 @@ may have taken it. Discord makes the repeat harmless (the adapter sends a nonce
 from the row's key with `enforce_nonce`); WhatsApp tells us (each message carries
 the row's key as `biz_opaque_callback_data`, which status webhooks echo: the
 adapter's `confirm` finds them, or waits briefly for them, before anything is sent
-again). Telegram has no such key: a reply whose call was in flight when the sender
-died is sent again (never lost; possibly twice). BENCHMARKS.md section 3 measures it.
+again). Telegram has no such key, but numbers each chat's messages in one sequence:
+"attempt started" also notes the chat's highest known message id, each send's ids are
+recorded with its result (`DeliveryResult.sequence_ids`), and the adapter's `confirm`
+looks for a lost reply just above that mark (see `bot.adapters.telegram`). What no
+platform can confirm is sent again: never lost, rarely twice. BENCHMARKS.md section 3
+measures it.
 """
 
 from __future__ import annotations
@@ -357,9 +361,10 @@ class OutboxSender:
         feedback = self._result_event(entry, result)
         now = self.clock.now()
         outcome = result.thread_id or result.message_id
+        ours = (action.address.platform, action.address.chat_id, result.sequence_ids) if result.sequence_ids else None
         if isinstance(action, Send) and action.delete_after and result.message_id:
             async with self.store.transaction() as tx:
-                await tx.outbox.mark_sent(entry.id, now, outcome, unreported=feedback is not None)
+                await tx.outbox.mark_sent(entry.id, now, outcome, unreported=feedback is not None, ours=ours)
                 # A timer, not a sleeping task: the deletion survives a restart.
                 await tx.timers.schedule(
                     DELETE_AFTER_TIMER,
@@ -369,7 +374,7 @@ class OutboxSender:
                     {"message_id": result.message_id},
                 )
         else:
-            await self._attempts.sent(entry.id, now, outcome, unreported=feedback is not None)
+            await self._attempts.sent(entry.id, now, outcome, unreported=feedback is not None, ours=ours)
         if feedback is not None:
             await self._report(entry.id, feedback)
 

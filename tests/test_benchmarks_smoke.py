@@ -35,7 +35,8 @@ def test_webhook_load_test_with_a_killed_worker_loses_and_doubles_nothing() -> N
     assert result["replies_expected"] == 60 and result["kills"] == 1 and result["killed"][0]["pid"]
     assert result["lost"] == 0
     # A reply can only be doubled if its platform call was in flight at the very moment of the
-    # SIGKILL (and then only on Telegram, which has no idempotency key); redelivered webhooks never double.
+    # SIGKILL (and then only if it could not be confirmed: a WhatsApp status later than the wait, a
+    # Telegram send not found above its chat's mark); redelivered webhooks never double.
     assert result["doubled"] <= sum(result["sends_in_flight_at_kills"].values())
 
 

@@ -19,13 +19,13 @@ import pytest
 from sqlalchemy import select
 
 from bench.fake_platforms import status_webhook
-from bot.actions import Action, Send
+from bot.actions import Action, Button, Send
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.whatsapp import WhatsAppAdapter
 from bot.adapters.whatsapp_parse import sign
 from bot.config import Settings
 from bot.delivery import OutboxSender
-from bot.events import Address
+from bot.events import Address, Event
 from bot.storage.models import OutboxItem
 from bot.web import build_app
 from tests.adapters.conftest import adapter_settings
@@ -56,6 +56,27 @@ def die_before_recording(sender: OutboxSender) -> None:
         raise Killed
 
     sender._mark_sent = killed  # type: ignore[method-assign]
+
+
+async def killed_mid_send(sender: OutboxSender, *, before_the_call: bool = False) -> None:
+    """`sender` takes its rows and dies in flight: after the platform answered (its answer never
+    recorded), or `before_the_call` reached the platform (its "attempt started" committed)."""
+    if before_the_call:
+        async def killed(*_: Any, **__: Any) -> Any:
+            raise Killed
+
+        for adapter in sender.adapters.values():
+            adapter.execute = killed  # type: ignore[method-assign]
+    else:
+        die_before_recording(sender)
+    with pytest.raises(Killed):
+        await sender.deliver_due()
+
+
+async def takes_over(bot: Harness, settings: Settings, sender: OutboxSender) -> None:
+    """Another worker delivers once the dead worker's leases have run out."""
+    bot.clock.advance(seconds=settings.outbox.lease_seconds + 1)
+    await sender.drain()
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
@@ -145,9 +166,7 @@ async def test_whatsapp_a_send_whose_answer_a_crash_lost_is_confirmed_by_its_sta
     chat = Address("whatsapp", CUSTOMER)
     await enqueue(bot, Send(address=chat, text="Pesanan Kakak sudah dikirim"), Send(address=chat, text="Resi: JNE123"))
     first = await WhatsAppWorker(bot, settings, "host-a:1").start()
-    die_before_recording(first.sender)
-    with pytest.raises(Killed):
-        await first.sender.deliver_due()
+    await killed_mid_send(first.sender)
     (posted,) = graph.messages
     assert posted["biz_opaque_callback_data"] == "u1#0|0"  # the outbox key and part travel with it
     ambiguous, never_tried = await rows(bot)
@@ -156,8 +175,7 @@ async def test_whatsapp_a_send_whose_answer_a_crash_lost_is_confirmed_by_its_sta
 
     second = await WhatsAppWorker(bot, settings, "host-b:2").start()  # another worker, no memory of it
     await second.status_arrives(posted, "wamid.FAKE000001")
-    bot.clock.advance(seconds=settings.outbox.lease_seconds + 1)  # the dead worker's lease runs out
-    await second.sender.drain()
+    await takes_over(bot, settings, second.sender)
     assert [m["text"]["body"] for m in graph.messages] == ["Pesanan Kakak sudah dikirim", "Resi: JNE123"]
     confirmed, sent_after = await rows(bot)
     assert (confirmed.status, confirmed.result, confirmed.attempt_started_at) == ("sent", "wamid.FAKE000001", None)
@@ -172,12 +190,9 @@ async def test_whatsapp_waits_briefly_for_a_late_status_then_sends_again_rather_
     bot, settings = whatsapp_bot
     await enqueue(bot, Send(address=Address("whatsapp", CUSTOMER), text="Halo Kak"))
     first = await WhatsAppWorker(bot, settings, "host-a:1").start()
-    die_before_recording(first.sender)
-    with pytest.raises(Killed):
-        await first.sender.deliver_due()
+    await killed_mid_send(first.sender)
     second = await WhatsAppWorker(bot, settings, "host-b:2").start()
-    bot.clock.advance(seconds=settings.outbox.lease_seconds + 1)
-    await second.sender.drain()
+    await takes_over(bot, settings, second.sender)
     (row,) = await rows(bot)
     assert row.status == "pending" and len(graph.messages) == 1  # no status yet: it waits, it does not guess
     bot.clock.advance(seconds=settings.whatsapp.status_wait_seconds)  # Meta never said: send it again
@@ -194,14 +209,11 @@ async def test_whatsapp_a_status_failure_of_a_lost_send_is_that_rows_failure(
     bot, settings = whatsapp_bot
     await enqueue(bot, Send(address=Address("whatsapp", CUSTOMER), text="Halo Kak"))
     first = await WhatsAppWorker(bot, settings, "host-a:1").start()
-    die_before_recording(first.sender)
-    with pytest.raises(Killed):
-        await first.sender.deliver_due()
+    await killed_mid_send(first.sender)
     second = await WhatsAppWorker(bot, settings, "host-b:2").start()
     await second.status_arrives(graph.messages[0], "wamid.FAKE000001", status="failed",
                                 error=(131026, "Message undeliverable"))
-    bot.clock.advance(seconds=settings.outbox.lease_seconds + 1)
-    await second.sender.drain()
+    await takes_over(bot, settings, second.sender)
     (row,) = await rows(bot)
     assert (row.status, row.failure_reason) == ("failed", "unreachable") and "131026" in (row.last_error or "")
     assert len(graph.messages) == 1
@@ -271,14 +283,35 @@ def telegram_settings(fake: FakeTelegram, database_url: str, **overrides: Any) -
 
 
 class TelegramWorker:
+    """One bot process: its own adapter (polling the fake) and its own sender."""
+
     def __init__(self, bot: Harness, settings: Settings, name: str, **adapters: Any) -> None:
         self.adapter = TelegramAdapter(settings, bot.clock, store=bot.runtime.store)
         self.sender = OutboxSender(bot.runtime.store, {"telegram": self.adapter, **adapters}, bot.clock,
                                    settings.outbox, feedback=bot.core.handle, worker=name)
+        self.heard: list[Event] = []
 
     async def start(self) -> TelegramWorker:
         await self.adapter.open()
         return self
+
+    async def listen(self) -> TelegramWorker:
+        """Receive updates too; the events are kept in `heard` (no core: the tests queue the replies)."""
+
+        async def hear(event: Event) -> list[Action]:
+            self.heard.append(event)
+            return []
+
+        await self.adapter.start(hear)
+        return self
+
+    async def customer_says(self, fake: FakeTelegram, chat_id: int, text: str) -> str:
+        """The customer writes; this worker receives it. The message's id in the chat."""
+        message = fake.customer_says(chat_id, text)
+        fake.queue_update({"message": message})
+        await until(lambda: any(getattr(e, "message_id", None) == str(message["message_id"]) for e in self.heard),
+                    "the worker heard the customer")
+        return str(message["message_id"])
 
     async def close(self) -> None:
         await self.adapter.aclose()
@@ -295,21 +328,146 @@ async def telegram_bot(
     await bot.close()
 
 
-async def test_telegram_has_no_idempotency_key_so_a_send_lost_in_a_crash_goes_again_never_lost(
+CHAT = 5012345678
+
+
+def bot_texts(fake: FakeTelegram, chat_id: int) -> list[str]:
+    """What the customer sees from the bot in their chat, in order (edits included)."""
+    return [message.get("text") or message.get("caption", "")
+            for (chat, _), message in sorted(fake.messages.items()) if chat == chat_id and message["_by_bot"]]
+
+
+def probed(fake: FakeTelegram) -> list[int]:
+    """The message ids edited (or tried) to find a lost send."""
+    return [int(call.params["message_id"]) for call in fake.calls if call.method.startswith("editMessage")]
+
+
+@pytest.fixture
+async def crashed_telegram(
+    telegram_bot: tuple[Harness, Settings], fake_telegram: FakeTelegram
+) -> AsyncIterator[tuple[Harness, Settings, TelegramWorker, TelegramWorker]]:
+    """Two workers: the first hears the customer and will die mid-send; the second takes over."""
+    bot, settings = telegram_bot
+    first = await (await TelegramWorker(bot, settings, "host-a:1").start()).listen()
+    second = await TelegramWorker(bot, settings, "host-b:2").start()  # a fresh process: no memory of the first
+    yield bot, settings, first, second
+    await first.close()
+    await second.close()
+
+
+async def test_telegram_a_reply_that_reached_the_chat_before_the_crash_is_found_not_sent_twice(
+    crashed_telegram: tuple[Harness, Settings, TelegramWorker, TelegramWorker], fake_telegram: FakeTelegram
+) -> None:
+    bot, settings, first, second = crashed_telegram
+    asked = await first.customer_says(fake_telegram, CHAT, "kapan paket saya sampai?")
+    reply = Send(address=Address("telegram", str(CHAT)), text="Pesanan Kakak sudah dikirim",
+                 buttons=(Button("Lacak", data="track"),))
+    await enqueue(bot, reply)
+    await killed_mid_send(first.sender)
+    assert bot_texts(fake_telegram, CHAT) == ["Pesanan Kakak sudah dikirim"]  # Telegram has it; we did not record it
+
+    await takes_over(bot, settings, second.sender)
+    assert bot_texts(fake_telegram, CHAT) == ["Pesanan Kakak sudah dikirim"]  # once
+    (row,) = await rows(bot)
+    delivered = int(asked) + 1
+    assert (row.status, row.result, row.attempt_started_at) == ("sent", str(delivered), None)
+    assert probed(fake_telegram) == [delivered]  # one edit, answered "message is not modified"
+
+
+async def test_telegram_a_reply_that_never_reached_the_chat_is_sent_once_after_the_crash(
+    crashed_telegram: tuple[Harness, Settings, TelegramWorker, TelegramWorker], fake_telegram: FakeTelegram
+) -> None:
+    bot, settings, first, second = crashed_telegram
+    await first.customer_says(fake_telegram, CHAT, "halo")
+    await enqueue(bot, Send(address=Address("telegram", str(CHAT)), text="Halo Kak, ada yang bisa dibantu?"))
+    await killed_mid_send(first.sender, before_the_call=True)
+    (row,) = await rows(bot)
+    assert row.attempt_started_at is not None and bot_texts(fake_telegram, CHAT) == []  # ambiguous, not sent
+
+    await takes_over(bot, settings, second.sender)
+    assert bot_texts(fake_telegram, CHAT) == ["Halo Kak, ada yang bisa dibantu?"]
+    (row,) = await rows(bot)
+    assert row.status == "sent"
+    assert len(probed(fake_telegram)) == settings.telegram.confirm_probes  # looked, found nothing, sent
+
+
+async def test_telegram_skips_the_customers_messages_above_the_mark_when_looking(
+    crashed_telegram: tuple[Harness, Settings, TelegramWorker, TelegramWorker], fake_telegram: FakeTelegram
+) -> None:
+    bot, settings, first, second = crashed_telegram
+    await first.customer_says(fake_telegram, CHAT, "berapa ongkir ke surabaya?")
+    await enqueue(bot, Send(address=Address("telegram", str(CHAT)), text="Ongkir ke Surabaya Rp 15.000"))
+    released = fake_telegram.hold(CHAT)  # the reply is on its way while the customer writes again
+    sending = asyncio.create_task(killed_mid_send(first.sender))
+    await until(lambda: bool(fake_telegram.waiting), "the reply is in flight")
+    again = int(await first.customer_says(fake_telegram, CHAT, "halo??"))
+    released.set()
+    await sending
+
+    await takes_over(bot, settings, second.sender)
+    assert bot_texts(fake_telegram, CHAT) == ["Ongkir ke Surabaya Rp 15.000"]
+    (row,) = await rows(bot)
+    assert row.status == "sent" and row.result == str(again + 1)
+    assert again not in probed(fake_telegram) and probed(fake_telegram) == [again + 1]
+
+
+async def test_telegram_a_429_while_looking_keeps_the_reply_undecided_then_finds_it(
+    crashed_telegram: tuple[Harness, Settings, TelegramWorker, TelegramWorker], fake_telegram: FakeTelegram
+) -> None:
+    bot, settings, first, second = crashed_telegram
+    await first.customer_says(fake_telegram, CHAT, "bisa bayar pakai qris?")
+    await enqueue(bot, Send(address=Address("telegram", str(CHAT)), text="Bisa Kak, pakai QRIS"))
+    await killed_mid_send(first.sender)
+    fake_telegram.fail("editMessageText", too_many_requests(3))
+    await takes_over(bot, settings, second.sender)
+    (row,) = await rows(bot)
+    assert row.status == "pending" and row.attempt_started_at is not None  # kept, still undecided
+    assert bot_texts(fake_telegram, CHAT) == ["Bisa Kak, pakai QRIS"]  # and not sent again meanwhile
+
+    bot.clock.advance(seconds=4)
+    await second.sender.drain()
+    (row,) = await rows(bot)
+    assert row.status == "sent" and bot_texts(fake_telegram, CHAT) == ["Bisa Kak, pakai QRIS"]
+
+
+async def test_telegram_a_long_reply_cut_by_the_crash_sends_only_the_part_that_did_not_arrive(
+    crashed_telegram: tuple[Harness, Settings, TelegramWorker, TelegramWorker], fake_telegram: FakeTelegram
+) -> None:
+    bot, settings, first, second = crashed_telegram
+    asked = await first.customer_says(fake_telegram, CHAT, "syarat dan ketentuan?")
+    long_text = "Syarat berlaku. " * 300 + "Terima kasih."  # two messages on Telegram
+    await enqueue(bot, Send(address=Address("telegram", str(CHAT)), text=long_text))
+
+    def dies_after_the_first_part(key: str, done: list[int]) -> None:
+        raise Killed
+
+    first.adapter._remember = dies_after_the_first_part  # type: ignore[method-assign]
+    with pytest.raises(Killed):
+        await first.sender.deliver_due()
+    assert len(bot_texts(fake_telegram, CHAT)) == 1
+
+    await takes_over(bot, settings, second.sender)
+    first_part, second_part = bot_texts(fake_telegram, CHAT)  # each once
+    assert (first_part + second_part).replace(" ", "") == long_text.replace(" ", "")
+    (row,) = await rows(bot)
+    assert row.status == "sent" and row.result == str(int(asked) + 1)
+
+
+async def test_telegram_a_lost_send_in_a_chat_the_bot_knows_nothing_of_goes_again_never_lost(
     telegram_bot: tuple[Harness, Settings], fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot, settings = telegram_bot
-    await enqueue(bot, Send(address=Address("telegram", "5012345678"), text="Pesanan Kakak sudah dikirim"))
+    await enqueue(bot, Send(address=Address("telegram", str(CHAT)), text="Pesanan Kakak sudah dikirim"))
     first = await TelegramWorker(bot, settings, "host-a:1").start()
-    die_before_recording(first.sender)
-    with pytest.raises(Killed):
-        await first.sender.deliver_due()
+    await killed_mid_send(first.sender)
     second = await TelegramWorker(bot, settings, "host-b:2").start()
-    bot.clock.advance(seconds=settings.outbox.lease_seconds + 1)
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
-        await second.sender.drain()
+        await takes_over(bot, settings, second.sender)
     (row,) = await rows(bot)
-    assert row.status == "sent" and fake_telegram.sent_texts == ["Pesanan Kakak sudah dikirim"] * 2
+    # No message id known in the chat: no safe place to look (an edit there could hit an older
+    # message of ours), so it is sent again rather than risk losing it.
+    assert row.status == "sent" and bot_texts(fake_telegram, CHAT) == ["Pesanan Kakak sudah dikirim"] * 2
+    assert probed(fake_telegram) == []
     assert any("answer to an earlier attempt was lost" in r.getMessage() for r in caplog.records)
     await first.close()
     await second.close()

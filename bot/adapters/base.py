@@ -45,8 +45,13 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
+    """What a delivery made. `sequence_ids`: every message it made, where the platform numbers a
+    chat's messages in one sequence (Telegram); the sender records them, so a send a later crash
+    loses can be looked for above them (`bot.storage.message_ids`)."""
+
     message_id: str | None = None
     thread_id: str | None = None
+    sequence_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

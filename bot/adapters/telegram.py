@@ -15,8 +15,18 @@ Sending. `execute` turns actions into Bot API calls: long texts are split at
 bot's rights first so a refusal says why, a chat migrated to a supergroup is
 followed to its new id, and Telegram's errors become the sender's
 (`RetryAfter`, `RecipientUnreachable`, `PermanentError`, `TransientError`, and
-`AuthExpired` for a revoked token, which pauses Telegram's sending). Telegram has
-no idempotency key: a message whose answer a crash lost is sent again.
+`AuthExpired` for a revoked token, which pauses Telegram's sending).
+
+Nothing twice after a crash. Telegram has no idempotency key and no call that
+finds a bot's message, but a chat's messages (the customer's and ours) are numbered
+in one sequence, and `editMessageText` with exactly a message's own content answers
+"message is not modified". So every message id seen is recorded
+(`bot.storage.message_ids`), each attempt notes the chat's highest id when it began,
+and `confirm` looks just above that mark for a send whose answer was lost: the
+customer's ids and our other rows' ids are skipped, the rest (at most
+`telegram.confirm_probes`) are edited with the same text, entities and buttons. "Not
+modified" means it arrived there; "not found" or "can't be edited" means not there.
+Found: recorded with its id, not sent again. Not found: sent again (never lost).
 """
 
 from __future__ import annotations
@@ -28,9 +38,9 @@ import logging
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 import telegram
 from starlette.requests import Request
@@ -70,9 +80,11 @@ from bot.actions import (
 from bot.adapters.base import (
     AuthExpired,
     Capabilities,
+    Confirmation,
     DeliveryResult,
     EventSink,
     NoAnswer,
+    NotYet,
     PermanentError,
     RecipientUnreachable,
     RetryAfter,
@@ -90,6 +102,7 @@ from bot.config import ConfigError, Settings
 from bot.events import ChatKind, Command, Event, Media, Person, Right
 from bot.ratelimit import TELEGRAM_RATES
 from bot.storage import Store
+from bot.storage.message_ids import note_seen
 
 log = logging.getLogger("bot.adapters.telegram")
 
@@ -146,6 +159,7 @@ class TelegramAdapter:
             moderation=True,
             rate_policy=TELEGRAM_RATES,
             delivery_keys=True,
+            confirms_deliveries=True,
             timed_bans=True,
         )
         self.admins = AdminCache(self._fetch_admins, clock, config.admin_cache_seconds)
@@ -280,6 +294,7 @@ class TelegramAdapter:
         """Turn one update into events and hand each to the core (raises when the core could not)."""
         assert self._sink is not None and self.me is not None
         self._notice_admin_changes(update)
+        await self._note_message_id(update)
         try:
             events = parse_update(update, self.me, self.clock.now())
         except Exception:
@@ -289,6 +304,16 @@ class TelegramAdapter:
             await self._sink(await self.complete(event))
         if update.callback_query is not None:
             await self._answer_callback(update.callback_query.id)
+
+    async def _note_message_id(self, update: Update) -> None:
+        """Record the id of a message someone else wrote: probing after a crash skips it
+        (and starts above it), since a message of ours can never have its number."""
+        message = update.message or update.channel_post
+        chat = getattr(message, "chat", None)
+        message_id = getattr(message, "message_id", None)
+        if self.store is None or chat is None or not _plausible_id(message_id) or not _plausible_id(chat.id):
+            return  # a malformed update is parsed (and refused) as before; there is nothing to note
+        await note_seen(self.store.database, TELEGRAM, str(chat.id), [message_id], self.clock.now())
 
     def _notice_admin_changes(self, update: Update) -> None:
         for change in (update.my_chat_member, update.chat_member):
@@ -405,10 +430,11 @@ class TelegramAdapter:
         if isinstance(action, OpenThread):
             done = self._progress.get(key) if key else None
             if done:
-                return DeliveryResult(thread_id=str(done[0]))
+                return DeliveryResult(thread_id=str(done[0]), sequence_ids=(done[0],))
             topic = await self.bot.create_forum_topic(chat, action.title[:128])
             self._remember(key, [topic.message_thread_id])
-            return DeliveryResult(thread_id=str(topic.message_thread_id))
+            # A topic's id is the id of the service message that opened it: one of the chat's numbers.
+            return DeliveryResult(thread_id=str(topic.message_thread_id), sequence_ids=(topic.message_thread_id,))
         if isinstance(action, CloseThread):
             if thread is None:
                 raise PermanentError("CloseThread needs a topic (address.thread_id)")
@@ -422,31 +448,24 @@ class TelegramAdapter:
     async def _send(self, action: Send, chat: int | str, thread: int | None, key: str) -> DeliveryResult:
         if action.media is not None:
             return await self._send_media(action, action.media, chat, thread, key)
-        parts = split_text(action.text, MAX_TEXT, utf16_len)
+        parts = _text_parts(action)
         if not parts:
             raise PermanentError("empty message: Telegram sends no text-less messages")
-        markup = _keyboard(action.buttons)
-        starts = _starts(action.text, parts)
         sent = list(self._progress.get(key, [])) if key else []
         for index, part in enumerate(parts):
             if index < len(sent):
                 continue  # sent before a failure in this process: not again
-            reply = (
-                ReplyParameters(int(action.reply_to), allow_sending_without_reply=True)
-                if index == 0 and action.reply_to and action.reply_to.isdigit()
-                else None
-            )
             message = await self.bot.send_message(
                 chat,
-                part,
+                part.text,
                 message_thread_id=thread,
-                reply_parameters=reply,
-                reply_markup=markup if index == len(parts) - 1 else None,
-                entities=_mention_entities(action.mentions, part, starts[index]) or None,
+                reply_parameters=self._reply(action, index),
+                reply_markup=part.markup,
+                entities=part.entities,
             )
             sent.append(message.message_id)
             self._remember(key, sent)
-        return DeliveryResult(message_id=str(sent[0]))
+        return DeliveryResult(message_id=str(sent[0]), sequence_ids=tuple(sent))
 
     async def _send_media(
         self, action: Send, media: Media, chat: int | str, thread: int | None, key: str
@@ -482,7 +501,87 @@ class TelegramAdapter:
             )
             sent.append(message.message_id)
             self._remember(key, sent)
-        return DeliveryResult(message_id=str(sent[0]))
+        return DeliveryResult(message_id=str(sent[0]), sequence_ids=tuple(sent))
+
+    # ------------------------------------------------------------------ after a crash
+
+    async def confirm(self, action: Action, key: str, started_at: datetime) -> Confirmation:
+        """Whether the send on outbox row `key`, whose answer a crash lost, reached the chat.
+
+        Its messages were numbered just above the chat's mark noted when the attempt began:
+        each part is looked for there, skipping ids known to be someone else's or another
+        row's, by editing with exactly its content ("not modified": there it is). Parts found
+        are not sent again; None sends the rest. A 429, 5xx or network error keeps the row
+        undecided (`NotYet`) rather than guess.
+        """
+        if not isinstance(action, Send) or self.store is None or self.config.confirm_probes <= 0:
+            return None
+        async with self.store.transaction() as tx:
+            lost = await tx.message_ids.lost_attempt(key)
+            if lost is None or lost.probe_after is None:
+                return None  # nothing known of the chat when it began: nowhere safe to look
+            known = await tx.message_ids.above(TELEGRAM, action.address.chat_id, lost.probe_after)
+        recorded = sorted(message_id for message_id, row in known.items() if row == lost.row_id)
+        if recorded:  # its ids were stored just before the crash: no need to ask Telegram
+            return DeliveryResult(message_id=str(recorded[0]), sequence_ids=tuple(recorded))
+        parts = _probe_parts(action)
+        found: list[int] = []
+        after = lost.probe_after
+        try:
+            for part in parts:
+                if part is None:
+                    log.warning("a lost send's file cannot be looked for on Telegram: it is sent again",
+                                extra={"key": key, "media": action.media.kind if action.media else ""})
+                    break
+                at = await self._look_for(action.address.chat_id, part, after, known, key)
+                if at is None:
+                    break
+                found.append(at)
+                after = at
+        except _ProbeInterrupted as stop:
+            log.warning("looking for a lost send was interrupted; it stays undecided",
+                        extra={"key": key, "retry_in_s": stop.seconds, "error": stop.reason[:200]})
+            return NotYet(stop.seconds)
+        if found and len(found) == len(parts):
+            log.info("a lost send was found on Telegram: not sent again", extra={"key": key, "message_ids": found})
+            return DeliveryResult(message_id=str(found[0]), sequence_ids=tuple(found))
+        if found:
+            self._remember(key, found)  # `execute` sends only the parts that did not arrive
+        return None
+
+    async def _look_for(
+        self, chat_id: str, part: _Part, after: int, known: dict[int, int | None], key: str
+    ) -> int | None:
+        """The id above `after` holding exactly `part`, trying at most `confirm_probes` ids; None: not there."""
+        candidate, tried = after, 0
+        while tried < self.config.confirm_probes:
+            candidate += 1
+            if candidate in known:
+                continue  # someone else's message, or another row's: never touched
+            tried += 1
+            try:
+                if part.caption:
+                    await self.bot.edit_message_caption(
+                        _chat(chat_id), candidate, caption=part.text, reply_markup=part.markup
+                    )
+                else:
+                    await self.bot.edit_message_text(
+                        part.text, _chat(chat_id), candidate, entities=part.entities, reply_markup=part.markup
+                    )
+            except tg_error.BadRequest as exc:
+                if "message is not modified" in exc.message.lower():
+                    return candidate
+                continue  # not found, can't be edited (not ours), no text: not this id
+            except tg_error.RetryAfter as exc:
+                raise _ProbeInterrupted(_seconds(exc), exc.message) from exc
+            except tg_error.TelegramError as exc:
+                raise _ProbeInterrupted(_PROBE_RETRY_SECONDS, exc.message) from exc
+            # Edited: a message of ours with other content sat above the mark, which per-chat
+            # order should make impossible. It now shows this text, so it is not sent again.
+            log.error("looking for a lost send edited another message of the bot; check for sends outside "
+                      "the outbox", extra={"key": key, "chat": chat_id, "message_id": candidate})
+            return candidate
+        return None
 
     def _reply(self, action: Send, index: int) -> ReplyParameters | None:
         if index == 0 and action.reply_to and action.reply_to.isdigit():
@@ -580,6 +679,59 @@ class TelegramAdapter:
         if isinstance(exc, tg_error.TimedOut):
             return NoAnswer(message)  # Telegram may have sent it: a retry is logged as a possible repeat
         return TransientError(message)  # TimedOut, NetworkError (5xx, connection), conflicts
+
+
+_PROBE_RETRY_SECONDS = 5.0
+
+
+def _plausible_id(value: object) -> TypeGuard[int]:
+    """An id as Telegram sends them: an integer that fits the column (a forged update may hold anything)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62
+
+
+class _ProbeInterrupted(Exception):
+    """Telegram could not answer a probe (429, 5xx, network): the row stays undecided."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One message of a send, as Telegram holds it: what an edit must repeat to be "not modified"."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    entities: list[MessageEntity] | None = None
+    caption: bool = False
+
+
+def _text_parts(action: Send) -> list[_Part]:
+    """A text split at Telegram's limit; the buttons ride on the last part, mentions where they fall."""
+    texts = split_text(action.text, MAX_TEXT, utf16_len)
+    markup = _keyboard(action.buttons)
+    starts = _starts(action.text, texts)
+    return [
+        _Part(text, markup if index == len(texts) - 1 else None,
+              _mention_entities(action.mentions, text, starts[index]) or None)
+        for index, text in enumerate(texts)
+    ]
+
+
+def _probe_parts(action: Send) -> list[_Part | None]:
+    """The messages `execute` makes for `action`, in order; None for one that cannot be looked for
+    (a file without caption: an edit cannot tell it from another)."""
+    media = action.media
+    if media is None:
+        return list(_text_parts(action))
+    if media.kind not in _NO_CAPTION and utf16_len(action.text) <= MAX_CAPTION:
+        if not action.text:
+            return [None]
+        return [_Part(action.text, _keyboard(action.buttons), caption=True)]
+    texts: list[_Part | None] = [_Part(text) for text in split_text(action.text, MAX_TEXT, utf16_len)]
+    return [*texts, None]
 
 
 def _chat(chat_id: str) -> int | str:

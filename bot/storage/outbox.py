@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, and_, delete, func, or_, select, update
+from sqlalchemy import Executable, Update, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.actions import Action, from_record, to_record
 from bot.storage.db import Database
+from bot.storage.message_ids import highest_known, message_ids_insert
 from bot.storage.models import OutboxItem, SharedState
-from bot.storage.sql import dialect_insert, is_postgres
+from bot.storage.sql import dialect_insert, is_postgres, run_alone
 
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
 _PAUSE = "outbox.paused:"
@@ -175,8 +176,14 @@ class OutboxRepo:
         await self._session.execute(_started(row_id, now))
 
     async def mark_sent(
-        self, row_id: int, now: datetime, result: str | None = None, *, unreported: bool = False
+        self, row_id: int, now: datetime, result: str | None = None, *, unreported: bool = False,
+        ours: SentIds | None = None,
     ) -> None:
+        """Record the row sent; `ours` are the message ids it made (a chat's sequence, see `MessageIdRepo`)."""
+        if ours is not None:
+            statement = message_ids_insert(self._session.get_bind().dialect.name, *ours, now, row_id)
+            if statement is not None:
+                await self._session.execute(statement)
         await self._session.execute(_sent(row_id, now, result, unreported))
 
     async def mark_reported(self, row_id: int) -> None:
@@ -391,14 +398,22 @@ class OutboxRepo:
         )
 
 
+SentIds = tuple[str, str, tuple[int, ...]]
+"""The messages a send made, as `MessageIdRepo` keeps them: platform, chat id, message ids."""
+
+
 class AttemptLog:
     """Records "call started" and "sent" around each platform call, each in one statement.
 
     The time between a platform's answer and its record is the window in which a crash
     repeats a message on a platform without an idempotency key (Telegram). A pooled
-    transaction costs four or five round trips (checkout ping, BEGIN, UPDATE, COMMIT), each
-    a wait in a busy event loop; on PostgreSQL this is one statement on an autocommitting
-    connection. SQLite (one process, one connection) uses an ordinary transaction.
+    transaction costs four or five round trips, each a wait in a busy event loop; these are
+    one each (`run_alone`).
+
+    "Started" also notes the chat's highest known message id (`probe_after`), in the same
+    statement; "sent" first records the message ids the send made, tied to its row, then
+    the row: a crash between the two leaves the row ambiguous with its ids on record, which
+    confirm it without a single platform call.
     """
 
     def __init__(self, database: Database) -> None:
@@ -407,22 +422,24 @@ class AttemptLog:
     async def started(self, row_id: int, now: datetime) -> None:
         await self._run(_started(row_id, now))
 
-    async def sent(self, row_id: int, now: datetime, result: str | None, *, unreported: bool) -> None:
-        await self._run(_sent(row_id, now, result, unreported))
+    async def sent(
+        self, row_id: int, now: datetime, result: str | None, *, unreported: bool, ours: SentIds | None = None
+    ) -> None:
+        dialect = "postgresql" if self._database.is_postgres else "sqlite"
+        marks = message_ids_insert(dialect, *ours, now, row_id) if ours is not None else None
+        await self._run(*(statement for statement in (marks, _sent(row_id, now, result, unreported)) if statement
+                          is not None))
 
-    async def _run(self, statement: Update) -> None:
-        engine = self._database.engine
-        if not self._database.is_postgres:
-            async with engine.begin() as connection:
-                await connection.execute(statement)
-            return
-        async with engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(statement)
+    async def _run(self, *statements: Executable) -> None:
+        await run_alone(self._database, *statements)
 
 
 def _started(row_id: int, now: datetime) -> Update:
-    return update(OutboxItem).where(OutboxItem.id == row_id).values(attempt_started_at=now)
+    return (
+        update(OutboxItem)
+        .where(OutboxItem.id == row_id)
+        .values(attempt_started_at=now, probe_after=highest_known(OutboxItem.platform, OutboxItem.chat_id))
+    )
 
 
 def _sent(row_id: int, now: datetime, result: str | None, unreported: bool) -> Update:

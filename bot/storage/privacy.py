@@ -84,6 +84,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.sop.improvement import gap_fingerprint
 from bot.storage.models import (
     AgentStatusChange,
+    ChatMessageId,
     ChatModeration,
     ConversationState,
     DeliveryStatusRecord,
@@ -176,6 +177,10 @@ class PrivacyRepo:
                 OutboxItem.chat_id == chat_id,
                 OutboxItem.status.in_(_FINISHED),
             )
+        )
+        # The message numbers of their chat (its id is theirs on Telegram).
+        await self._session.execute(
+            delete(ChatMessageId).where(ChatMessageId.platform == platform, ChatMessageId.chat_id == chat_id)
         )
         rows = await self._session.execute(
             select(OutboxItem.id, OutboxItem.key).where(
@@ -390,6 +395,9 @@ class PrivacyRepo:
                 delete(DeliveryStatusRecord).where(
                     DeliveryStatusRecord.platform == chat_platform, DeliveryStatusRecord.chat_id == chat_id
                 )
+            )
+            await self._session.execute(
+                delete(ChatMessageId).where(ChatMessageId.platform == chat_platform, ChatMessageId.chat_id == chat_id)
             )
         wa_ids = [chat_id for chat_platform, chat_id in found.chats if chat_platform == "whatsapp"]
         if wa_ids and keep_contact and platform == "whatsapp":

@@ -19,6 +19,7 @@ from bot.storage.conversations import ConversationRepo, TranscriptRepo
 from bot.storage.db import BufferedSession, Database
 from bot.storage.dedupe import DedupeRepo
 from bot.storage.deliveries import DeliveryStatusRepo
+from bot.storage.message_ids import MessageIdRepo
 from bot.storage.moderation import ModerationRepo
 from bot.storage.outbox import OutboxRepo
 from bot.storage.people import PeopleRepo, RoleRepo
@@ -36,6 +37,7 @@ class Tx:
         self.session = session
         self.dedupe = DedupeRepo(session)
         self.outbox = OutboxRepo(session)
+        self.message_ids = MessageIdRepo(session)
         self.timers = TimerRepo(session)
         self.chats = ChatRepo(session)
         self.people = PeopleRepo(session)

@@ -6,6 +6,12 @@ and make the next calls fail the way Telegram fails:
 
     fake.fail("sendMessage", too_many_requests(5))
     fake.fail("sendMessage", server_error(), times=2)
+
+Message ids are numbered per chat, one sequence for the bot's messages and everyone
+else's (as Telegram numbers a private chat or a supergroup): `customer_says` (or a
+queued update carrying a message) takes a number too. Edits behave like Telegram's:
+the same content and buttons again answer "message is not modified", an id nobody
+holds "message to edit not found", someone else's message "message can't be edited".
 """
 
 from __future__ import annotations
@@ -115,7 +121,10 @@ class FakeTelegram:
     polls: list[dict[str, Any]] = field(default_factory=list)
     held: dict[str, asyncio.Event] = field(default_factory=dict)  # chat id -> calls wait until it is set
     waiting: list[Call] = field(default_factory=list)  # calls that arrived and are being held
-    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
+    first_message_id: int = 500  # where each chat's numbering starts
+    answer_delay: float = 0.0  # seconds between doing a call and answering it (the network's way back)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (chat, id) -> message
+    _last_ids: dict[int, int] = field(default_factory=dict)
     _topic_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(70))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(9000))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
@@ -133,11 +142,62 @@ class FakeTelegram:
         return self.held.setdefault(str(chat_id), asyncio.Event())
 
     def queue_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Make an update available to getUpdates (an `update_id` is added if missing)."""
+        """Make an update available to getUpdates (an `update_id` is added if missing); a message
+        in it holds its number in its chat."""
         update = {"update_id": next(self._update_ids), **update}
+        for kind in ("message", "channel_post"):
+            message = update.get(kind)
+            if isinstance(message, dict) and "message_id" in message and "chat" in message:
+                self._keep(int(message["chat"]["id"]), {**message, "_by_bot": False})
         self.updates.append(update)
         self._new_update.set()
         return update
+
+    def customer_says(
+        self, chat_id: int, text: str, user_id: int | None = None, message_id: int | None = None
+    ) -> dict[str, Any]:
+        """Someone else writes in the chat: the message (with the chat's next number, or the one
+        given for a chat that starts with it), for an update."""
+        sender = user_id if user_id is not None else chat_id
+        number = message_id if message_id is not None else self._next_id(chat_id)
+        message = {"message_id": number, "date": int(time.time()), "chat": _chat(chat_id),
+                   "from": user(sender, "Customer"), "text": text}
+        self._keep(chat_id, {**message, "_by_bot": False})
+        return message
+
+    def message_ids(self, chat_id: int) -> list[int]:
+        """Every number taken in the chat, in order."""
+        return sorted(message_id for chat, message_id in self.messages if chat == chat_id)
+
+    def _next_id(self, chat_id: int) -> int:
+        last = self._last_ids.get(chat_id, self.first_message_id - 1)
+        self._last_ids[chat_id] = last + 1
+        return last + 1
+
+    def _keep(self, chat_id: int, message: dict[str, Any]) -> None:
+        message_id = int(message["message_id"])
+        self.messages[(chat_id, message_id)] = message
+        self._last_ids[chat_id] = max(self._last_ids.get(chat_id, message_id), message_id)
+
+    def _bot_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """A message the bot sends now, numbered in its chat and kept for later edits."""
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": self._next_id(chat_id),
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": user(BOT_ID, "Toko Nusa", BOT_USERNAME, is_bot=True),
+            **content,
+        }
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
+        if params.get("reply_markup"):
+            message["reply_markup"] = _json(params["reply_markup"])
+        if params.get("entities"):
+            message["entities"] = _json(params["entities"])
+        self._keep(chat_id, {**message, "_by_bot": True})
+        return message
 
     def called(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
@@ -196,6 +256,8 @@ class FakeTelegram:
             self.calls.append(Call(f"{method}!failed", params))
             return JSONResponse(result.body, status_code=result.status)
         self.calls.append(Call(method, params))
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)  # done at Telegram; the answer is still on its way
         return JSONResponse({"ok": True, "result": result})
 
     # ---------------------------------------------------------------- Bot API methods
@@ -239,20 +301,39 @@ class FakeTelegram:
             return bad_request("message text is empty")
         if len(text.encode("utf-16-le")) // 2 > 4096:
             return bad_request("message is too long")
-        chat_id = int(params["chat_id"])
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": _chat(chat_id),
-            "from": user(BOT_ID, "Toko Nusa", BOT_USERNAME, is_bot=True),
-            "text": text,
+        return self._bot_message(params, text=text)
+
+    async def _editMessageText(self, params: dict[str, Any]) -> Any:
+        return self._edit(params, "text")
+
+    async def _editMessageCaption(self, params: dict[str, Any]) -> Any:
+        return self._edit(params, "caption")
+
+    def _edit(self, params: dict[str, Any], field_name: str) -> Any:
+        """Telegram's answers to an edit: not found, not the bot's, no such field, not modified, or done."""
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None or key in self._deleted:
+            return bad_request("message to edit not found")
+        if not message["_by_bot"]:
+            return bad_request("message can't be edited")
+        if field_name == "text" and "text" not in message:
+            return bad_request("there is no text in the message to edit")
+        if field_name == "caption" and "text" in message:
+            return bad_request("there is no caption in the message to edit")
+        wanted = {
+            field_name: params.get(field_name) or "",
+            "entities": _json(params["entities"]) if params.get("entities") else None,
+            "reply_markup": _json(params["reply_markup"]) if params.get("reply_markup") else None,
         }
-        if params.get("message_thread_id"):
-            message["message_thread_id"] = int(params["message_thread_id"])
-            message["is_topic_message"] = True
-        if params.get("reply_markup"):
-            message["reply_markup"] = json.loads(params["reply_markup"])
-        return message
+        if all(message.get(name, "" if name == field_name else None) == value for name, value in wanted.items()):
+            return bad_request("message is not modified: specified new message content and reply markup are "
+                               "exactly the same as a current content and reply markup of the message")
+        message.update({name: value for name, value in wanted.items() if value is not None})
+        for name, value in wanted.items():
+            if value is None:
+                message.pop(name, None)
+        return {name: value for name, value in message.items() if name != "_by_bot"}
 
     async def _getFile(self, params: dict[str, Any]) -> Any:
         file_id = str(params["file_id"])
@@ -273,19 +354,7 @@ class FakeTelegram:
         caption = params.get("caption") or ""
         if len(caption.encode("utf-16-le")) // 2 > 1024:
             return bad_request("message caption is too long")
-        chat_id = int(params["chat_id"])
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": _chat(chat_id),
-            "from": user(BOT_ID, "Toko Nusa", BOT_USERNAME, is_bot=True),
-        }
-        if caption:
-            message["caption"] = caption
-        if params.get("message_thread_id"):
-            message["message_thread_id"] = int(params["message_thread_id"])
-            message["is_topic_message"] = True
-        return message
+        return self._bot_message(params, **({"caption": caption} if caption else {}))
 
     async def _sendPhoto(self, params: dict[str, Any]) -> Any:
         return await self._sent_file(params, "photo")
@@ -345,6 +414,11 @@ class FakeTelegram:
 
     async def _closeForumTopic(self, params: dict[str, Any]) -> Any:
         return True
+
+
+def _json(value: Any) -> Any:
+    """A parameter PTB sent as JSON text (a form field) or as JSON already (a JSON body)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _chat(chat_id: int) -> dict[str, Any]:

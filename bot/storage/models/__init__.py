@@ -2,7 +2,7 @@
 
 from bot.storage.models.adapters import DeliveryStatusRecord, WhatsAppContact
 from bot.storage.models.base import Base
-from bot.storage.models.core import Chat, OutboxItem, PersonRecord, ProcessedUpdate, StaffRole, Timer
+from bot.storage.models.core import Chat, ChatMessageId, OutboxItem, PersonRecord, ProcessedUpdate, StaffRole, Timer
 from bot.storage.models.handoff import (
     AgentStatusChange,
     StaffMessage,
@@ -25,6 +25,7 @@ __all__ = [
     "AgentStatusChange",
     "Base",
     "Chat",
+    "ChatMessageId",
     "ChatModeration",
     "ConversationState",
     "DeliveryStatusRecord",

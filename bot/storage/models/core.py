@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models.base import Base, BigId
@@ -61,6 +61,27 @@ class OutboxItem(Base):
     unreported: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     attempt_started_at: Mapped[datetime | None]
+    # Written with `attempt_started_at`: the highest message id then known in the chat (`ChatMessageId`),
+    # where a platform numbers a chat's messages in one sequence (Telegram). A send whose answer a crash
+    # lost landed above it, so it can be looked for there before it is sent again.
+    probe_after: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ChatMessageId(Base):
+    """A message id seen in a chat whose messages are numbered in one sequence for everyone (Telegram).
+
+    Ours carry the outbox row that sent them; everyone else's (customers, staff, other bots)
+    carry none. They bound where a send lost in a crash can be (above the highest id known
+    when its attempt began) and which ids there are certainly not it. Only numbers: no text.
+    """
+
+    __tablename__ = "chat_message_ids"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Timer(Base):
