@@ -59,10 +59,12 @@ from bot.moderation.normalise import (
     fast_readings,
     full_readings,
     full_readings_tracked,
+    TweetView,
     normalise_term,
     plain_token_spans,
     spelled_out,
     spelled_runs,
+    tweet_view,
 )
 from bot.moderation.terms import (
     CUSTOM_CATEGORY,
@@ -243,19 +245,21 @@ class WordFilter:
     def match(self, text: str) -> list[WordHit]:
         """Every listed term in `text` that counts where it stands (up to `MAX_HITS`), in
         order of appearance, with where it is and why."""
-        scanned = self._scan(text)
+        view = tweet_view(text)
+        scanned = self._scan(view.text)
         if scanned is None:
             return []
-        return [hit for hit in self._resolve(text, *scanned) if hit.counts]
+        return [hit for hit in _in_original(self._resolve(view.text, *scanned), view, text)
+                if hit.counts]  # fmt: skip
 
     def candidates(self, text: str) -> list[WordHit]:
         """Every listed term in `text` outside allowed phrases (up to `MAX_HITS`), judged:
         those that do not count too, with their score and reasons (for tuning and tests)."""
-        scanned = self._scan(text)
+        view = tweet_view(text)
+        scanned = self._scan(view.text)
         if scanned is None:
             return []
-        readings, found, plain_length = scanned
-        return self._resolve(text, readings, found, plain_length)
+        return _in_original(self._resolve(view.text, *scanned), view, text)
 
     def _scan(self, text: str) -> tuple[str, _Found, int] | None:
         """The readings of `text`, the terms found in them, and the length of the plain
@@ -409,6 +413,18 @@ class WordFilter:
                 if tuple(sequence[start : start + size]) in phrases:
                     return True
         return False
+
+
+def _in_original(hits: list[WordHit], view: TweetView, text: str) -> list[WordHit]:
+    """Hits found in a tweet view, with their spans and fragments in the original text."""
+    if view.starts is None:
+        return hits
+    placed = []
+    for hit in hits:
+        span = view.original_span(*hit.span)
+        placed.append(WordHit(hit.term, hit.category, span, text[span[0] : span[1]],
+                              hit.score, hit.reasons))  # fmt: skip
+    return placed
 
 
 class _Locator:
