@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
+from bot.moderation.normalise import MENTION_WORD
 from bot.moderation.terms import WordEntry, WordListError
 
 THRESHOLD = 1.0
@@ -120,6 +121,7 @@ class ContextRules:
     mention: CueWords = CueWords()
     mention_after: CueWords = CueWords()
     self_words: CueWords = CueWords()
+    banter: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
 
 
@@ -176,21 +178,33 @@ def judge(
     score = entry.weight
     reasons: list[str] = []
     addressed = _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers)
+    clause = _within_clause(around, facts.text)
     if addressed or _addressing_suffix(entry, around):
         score += ADDRESSED
         reasons.append("addressed")
+    elif _replied_to(around, clause, rules):
+        score += ADDRESSED
+        reasons.append("reply")
     fragment = facts.text[around.span[0] : around.span[1]]
-    clause = _within_clause(around, facts.text) if entry.senses or entry.boosts else around
     if _disguised(fragment, around.words):
         score += DISGUISED
         reasons.append("disguised")
+    boosted = False
     for boost in entry.boosts:
         cues = rules.senses.get(boost)
-        cue = cues.near(around, clause) if cues is not None else None
+        if cues is None:
+            cue = None
+        elif entry.needs_boost:
+            cue = _said_of(clause, cues)
+        else:
+            cue = cues.near(around, clause)
         if cue is not None:
             score += BOOSTED
             reasons.append(f"with {boost}:{cue}")
+            boosted = True
             break
+    if entry.needs_boost and not boosted:
+        return Judgement(0.0, (*reasons, "no cue"))
     for sense in entry.senses:
         cue = _sense_cue(sense, around, clause, rules, facts, fragment)
         if cue is not None:
@@ -289,6 +303,39 @@ def _next_to(
     return False
 
 
+NEGATIONS = frozenset({"bukan", "tidak", "tak", "gak", "ga", "nggak", "enggak", "ngga", "gk",
+                       "tdk", "bkn", "not", "no", "isnt", "arent"})  # fmt: skip
+
+
+_NOT_PREDICATE = frozenset({"di", "ke", "dari", "yang", "yg", "dan", "sama", "dengan", "dgn",
+                            "buat", "untuk", "utk", "pada", "dalam", "dlm", "of", "in", "on",
+                            "at", "and"})  # fmt: skip
+
+
+def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
+    """A cue said of the term: after it in its clause, before any negation (`batak kasar`,
+    `madura itu maling`, but not `islam bukan teroris`)."""
+    for word in clause.after:
+        if word in NEGATIONS:
+            return None
+        if word in cues:
+            return word
+    return None
+
+
+def _replied_to(around: Surroundings, clause: Surroundings, rules: ContextRules) -> bool:
+    """Right after a mention, as the start of what is said to that person: `@x goblok
+    kerjaannya`, `USER cebong kepanasan`, or the mention and the word alone (`@x bacot`).
+    Not when the word ends its clause (`@x kampret, ketinggalan kereta`: an exclamation to
+    a friend), is followed by a preposition or `yang` (a thing talked about: `@pln sampah
+    di depan gardu`), or the clause laughs (`@x sialan wkwk`)."""
+    if not around.before or around.before[-1] != MENTION_WORD:
+        return False
+    if around.after and (not clause.after or clause.after[0] in _NOT_PREDICATE):
+        return False  # `@pln sampah di depan gardu`: the thing, not the person
+    return not any(word in rules.banter for word in clause.after)
+
+
 def _addressing_suffix(entry: WordEntry, around: Surroundings) -> bool:
     """`babimu`, `anjinglu`: a `term+` form aimed at the reader."""
     if not entry.with_suffixes:
@@ -350,7 +397,9 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # The cue-word file
 
-_SECTIONS = ("addressed before", "addressed after", "filler", "mention", "mention after", "self")
+_SECTIONS = (
+    "addressed before", "addressed after", "filler", "mention", "mention after", "self", "banter",
+)  # fmt: skip
 
 
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
@@ -381,6 +430,7 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         mention=CueWords.parse(sections.get("mention", ())),
         mention_after=CueWords.parse(sections.get("mention after", ())),
         self_words=CueWords.parse(sections.get("self", ())),
+        banter=CueWords.parse(sections.get("banter", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
             for name, words in sections.items()
