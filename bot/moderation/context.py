@@ -177,8 +177,11 @@ def judge(
     """Weight plus the evidence found around one hit (not yet `with_others`)."""
     score = entry.weight
     reasons: list[str] = []
-    addressed = _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers)
     clause = _within_clause(around, facts.text)
+    # a vocative may stand before a comma (`hey, mutt`), a pronoun after one starts a new
+    # clause (`kampret, lu yg ngabisin gorengan`: the exclamation is not aimed at "lu")
+    spoken_to = Surroundings(around.words, around.before, clause.after, around.span)
+    addressed = _next_to(spoken_to, rules.addressed_before, rules.addressed_after, rules.fillers)
     if addressed or _addressing_suffix(entry, around):
         score += ADDRESSED
         reasons.append("addressed")
@@ -275,7 +278,7 @@ def _within_clause(around: Surroundings, text: str) -> Surroundings:
     words_after = len(_WORD_CHARS_RE.findall(tail[: stop.start()] if stop else tail))
     if words_before >= len(around.before) and words_after >= len(around.after):
         return around
-    before = around.before[len(around.before) - words_before :] if words_before else ()
+    before = around.before[max(0, len(around.before) - words_before) :] if words_before else ()
     return Surroundings(around.words, before, around.after[:words_after], around.span)
 
 
