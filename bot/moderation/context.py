@@ -57,7 +57,7 @@ SELF_DIRECTED_CATEGORIES = frozenset({"insult"})
 """Categories whose terms said of oneself are banter (`bego banget gw`), not abuse."""
 WINDOW = 3
 """How many words either side of a hit are searched for cue words."""
-PROPER_NOUN_SENSES = frozenset({"name", "place"})
+PROPER_NOUN_SENSES = frozenset({"name", "place", "title"})
 """Senses for which a capitalised word in mid-sentence is itself a cue."""
 ADDRESSING_SUFFIXES: tuple[str, ...] = ("mu", "lu", "lo")
 """Suffixes of `term+` forms that aim the word at the reader (`babimu`, `anjinglu`)."""
@@ -121,6 +121,7 @@ class ContextRules:
     mention: CueWords = CueWords()
     mention_after: CueWords = CueWords()
     self_words: CueWords = CueWords()
+    people: CueWords = CueWords()
     banter: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
 
@@ -220,7 +221,7 @@ def judge(
     if (
         entry.category in SELF_DIRECTED_CATEGORIES
         and not addressed
-        and _next_to(around, rules.self_words, rules.self_words, rules.fillers)
+        and _said_of_oneself(around, rules)
     ):
         score += SELF_DIRECTED
         reasons.append("self")
@@ -326,6 +327,20 @@ def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
     return None
 
 
+def _said_of_oneself(around: Surroundings, rules: ContextRules) -> bool:
+    """`bego banget gw`, `gw emang goblok`, but not `dosen gw tuh bego`: after a person
+    (`[people]`), `gw` is whose they are, and the word is aimed at them."""
+    if not _next_to(around, rules.self_words, rules.self_words, rules.fillers):
+        return False
+    before = around.before
+    for index in range(len(before) - 1, max(-1, len(before) - 2 - _MAX_FILLERS), -1):
+        if before[index] in rules.self_words:
+            return index == 0 or before[index - 1] not in rules.people
+        if before[index] not in rules.fillers:
+            break
+    return True
+
+
 def _replied_to(around: Surroundings, clause: Surroundings, rules: ContextRules) -> bool:
     """Right after a mention, as the start of what is said to that person: `@x goblok
     kerjaannya`, `USER cebong kepanasan`, or the mention and the word alone (`@x bacot`).
@@ -401,7 +416,8 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 # The cue-word file
 
 _SECTIONS = (
-    "addressed before", "addressed after", "filler", "mention", "mention after", "self", "banter",
+    "addressed before", "addressed after", "filler", "mention", "mention after", "self", "people",
+    "banter",
 )  # fmt: skip
 
 
@@ -433,6 +449,7 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         mention=CueWords.parse(sections.get("mention", ())),
         mention_after=CueWords.parse(sections.get("mention after", ())),
         self_words=CueWords.parse(sections.get("self", ())),
+        people=CueWords.parse(sections.get("people", ())),
         banter=CueWords.parse(sections.get("banter", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
