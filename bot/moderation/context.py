@@ -13,8 +13,9 @@ Evidence that it is abuse (each `+0.5`):
 * **another term** in the same message that counts on its own (`babi lu, bangsat`), or one
   that needs context right next to it (`kafir laknat`);
 * **repeated**: the same term again elsewhere in the message;
-* **disguised**: written with digits, symbols, look-alike letters, separators or a letter
-  stretched three times or more (`b4bi`, `b.a.b.i`, `babiii`): nobody disguises a pet;
+* **disguised**: written with digits, symbols, look-alike letters or separators (`b4bi`,
+  `b.a.b.i`): nobody disguises a pet. Letters stretched (`babiii`, `GILAAA`) are emphasis,
+  not a disguise: a shout of admiration is stretched as often as a curse;
 * **a cue of its own** (`with attack`): a word of a cue list the term names within
   `WINDOW` words (`usir kafir`, `lgbt itu penyakit`).
 
@@ -370,7 +371,14 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
     """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
     words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
     (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
-    return _WORD_CHARS_RE.findall(fragment.lower()) != list(words)
+    typed = _WORD_CHARS_RE.findall(fragment.lower())
+    if typed == list(words):
+        return False
+    # letters stretched for emphasis are not a disguise: `GILAAA`, `anjiiir` shout, not hide
+    return [_RUN_RE.sub(r"\1", word) for word in typed] != [_RUN_RE.sub(r"\1", w) for w in words]
+
+
+_RUN_RE = re.compile(r"([^\W\d_])\1+")
 
 
 def _sense_cue(
