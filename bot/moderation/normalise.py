@@ -634,9 +634,11 @@ class TweetView:
         return (self.starts[start], self.ends[end - 1])
 
 
-def tweet_view(text: str) -> TweetView:
-    """`text` with tweet markup read as words (see `TweetView`). Costs one `in` test per
-    marker on the common message that has none."""
+def tweet_view(text: str, split_tag: Callable[[str], str | None] | None = None) -> TweetView:
+    """`text` with tweet markup read as words (see `TweetView`). A hashtag without capitals
+    to split at (`#dasartolol`) is given to `split_tag`, which may return it with spaces
+    inserted (`dasartolol` → `dasar tolol`). Costs one `in` test per marker on the common
+    message that has none."""
     if "@" not in text and "#" not in text and "://" not in text and "www." not in text and (
         "USER" not in text and "URL" not in text
     ):
@@ -653,6 +655,10 @@ def tweet_view(text: str) -> TweetView:
         marked = match.group()
         if marked[0] == "#":
             words = _CAMEL_RE.sub(" ", marked[1:])
+            if split_tag is not None and words == marked[1:]:
+                split = split_tag(words)
+                if split is not None and split.replace(" ", "") == words.lower():
+                    words = split
             new = " " + words
         elif marked[0] == "@":
             new = MENTION_WORD

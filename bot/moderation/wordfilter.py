@@ -82,6 +82,8 @@ MAX_STARRED_WORDS = 10
 MAX_SPELLED_RUNS = 5
 """Runs of letters typed one by one split into known words, per message."""
 _MAX_RUN_LENGTH = 60
+_MAX_TAG_LENGTH = 40
+_MIN_TAG_PIECE = 4  # `#asuransi` is not `asu ransi`
 _MIN_DOUBLING_LENGTH = 4
 _MIN_SKELETON_LENGTH = 4  # `dng`, `bnr`, `bln`, `tts` are abbreviations of other words
 _MAX_STARRED_LENGTH = 40
@@ -245,7 +247,7 @@ class WordFilter:
     def match(self, text: str) -> list[WordHit]:
         """Every listed term in `text` that counts where it stands (up to `MAX_HITS`), in
         order of appearance, with where it is and why."""
-        view = tweet_view(text)
+        view = tweet_view(text, self._split_hashtag)
         scanned = self._scan(view.text)
         if scanned is None:
             return []
@@ -255,7 +257,7 @@ class WordFilter:
     def candidates(self, text: str) -> list[WordHit]:
         """Every listed term in `text` outside allowed phrases (up to `MAX_HITS`), judged:
         those that do not count too, with their score and reasons (for tuning and tests)."""
-        view = tweet_view(text)
+        view = tweet_view(text, self._split_hashtag)
         scanned = self._scan(view.text)
         if scanned is None:
             return []
@@ -289,6 +291,20 @@ class WordFilter:
         if STAR in readings:
             found += self._starred_hits(readings)
         return (readings, found, plain_length) if found else None
+
+    def _split_hashtag(self, tag: str) -> str | None:
+        """A hashtag typed without capitals, split after or before the longest word of the
+        lists' vocabulary it starts or ends with (`dasartolol` → `dasar tolol`,
+        `bokepindo` → `bokep indo`), or None. At most `_MAX_TAG_LENGTH` letters: bounded."""
+        lowered = tag.lower()
+        if len(lowered) > _MAX_TAG_LENGTH or not lowered.isalpha():
+            return None
+        for size in range(len(lowered) - 2, _MIN_TAG_PIECE - 1, -1):
+            if lowered[:size] in self._vocabulary:
+                return f"{lowered[:size]} {lowered[size:]}"
+            if lowered[-size:] in self._vocabulary:
+                return f"{lowered[:-size]} {lowered[-size:]}"
+        return None
 
     def _split_runs(self, text: str) -> str:
         """An extra reading of the letters typed one by one, split into words the filter
