@@ -608,6 +608,7 @@ _TWEET_MARK_RE = re.compile(
     r"|(?<![\w#&])#(?=\w*[^\W\d_])\w++"
     r"|\b(?:USER|URL)\b"
 )
+_TWEET_HINT_RE = re.compile(r"[@#]|://|www\.|U(?:SER|RL)\b")
 # Where a hashtag's words meet: `DasarTolol`, `DPRTidakMewakili`.
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -615,43 +616,56 @@ _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 @dataclass(frozen=True, slots=True)
 class TweetView:
     """A message with its mentions and links as single placeholder words (`user`, `url`)
-    and its hashtags as their words (`#DasarTolol` → ` Dasar Tolol`), and where each of
-    its characters came from in the original text (None when it is the original).
+    and its hashtags as their words (`#DasarTolol` → ` Dasar Tolol`), and the pieces it
+    replaced: (start in `text`, end in `text`, start in the original, end in the original),
+    in order. Empty when `text` is the original.
 
     Why: a handle or a link is made of arbitrary letters that must not read as words
     (`@mamat_kopi` is not "mamat kopi": `kopi` would make `kntl lu` read as "kental";
     `t.co/4nj1ng` is not a swear), while a handle says the line is aimed at a person.
+    Positions are mapped back only for the few hits found, so the message with a mention
+    and nothing listed pays for the substitution alone.
     """
 
     text: str
-    starts: tuple[int, ...] | None = None
-    ends: tuple[int, ...] | None = None
+    pieces: tuple[tuple[int, int, int, int], ...] = ()
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text behind `text[start:end]`."""
-        if self.starts is None or self.ends is None or start >= end:
+        if not self.pieces or start >= end:
             return (start, end)
-        return (self.starts[start], self.ends[end - 1])
+        return (self._original(start, at_end=False), self._original(end, at_end=True))
+
+    def _original(self, position: int, at_end: bool) -> int:
+        shift = 0
+        for start, end, source_start, source_end in self.pieces:
+            if position < start or (at_end and position == start):
+                break
+            if position < end or (at_end and position == end):
+                inside = self.text[start:end]
+                if inside[0] != " ":  # a placeholder: all of the handle or link
+                    return source_end if at_end else source_start
+                # a hashtag: "#" became the space, the letters stay, inserted spaces are extra
+                offset = position - start
+                return source_start + offset - inside.count(" ", 1, offset)
+            shift = source_end - end
+        return position + shift
 
 
-def tweet_view(text: str, split_tag: Callable[[str], str | None] | None = None) -> TweetView:
-    """`text` with tweet markup read as words (see `TweetView`). A hashtag without capitals
-    to split at (`#dasartolol`) is given to `split_tag`, which may return it with spaces
-    inserted (`dasartolol` → `dasar tolol`). Costs one `in` test per marker on the common
-    message that has none."""
-    if "@" not in text and "#" not in text and "://" not in text and "www." not in text and (
-        "USER" not in text and "URL" not in text
-    ):
-        return TweetView(text)
-    pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    last = 0
+def tweet_view(
+    text: str, split_tag: Callable[[str], str | None] | None = None
+) -> TweetView | None:
+    """`text` with tweet markup read as words (see `TweetView`), or None when it has none.
+    A hashtag without capitals to split at (`#dasartolol`) is given to `split_tag`, which
+    may return it with spaces inserted (`dasartolol` → `dasar tolol`). Costs one search of
+    a short pattern on the common message that has no markup."""
+    if _TWEET_HINT_RE.search(text) is None:
+        return None
+    parts: list[str] = []
+    pieces: list[tuple[int, int, int, int]] = []
+    last = length = 0
     for match in _TWEET_MARK_RE.finditer(text):
         start, end = match.span()
-        pieces.append(text[last:start])
-        starts.extend(range(last, start))
-        ends.extend(range(last + 1, start + 1))
         marked = match.group()
         if marked[0] == "#":
             words = _CAMEL_RE.sub(" ", marked[1:])
@@ -666,29 +680,13 @@ def tweet_view(text: str, split_tag: Callable[[str], str | None] | None = None) 
             new = marked.lower()
         else:
             new = LINK_WORD
-        pieces.append(new)
-        if marked[0] == "#":  # each letter keeps its own place, the inserted spaces their neighbour's
-            source = start + 1
-            starts.append(start)
-            ends.append(start + 1)
-            for char in words:
-                if char == " ":
-                    starts.append(source)
-                    ends.append(source)
-                else:
-                    starts.append(source)
-                    ends.append(source + 1)
-                    source += 1
-        else:
-            starts.extend([start] * len(new))
-            ends.extend([end] * len(new))
+        parts.append(text[last:start])
+        length += start - last
+        pieces.append((length, length + len(new), start, end))
+        parts.append(new)
+        length += len(new)
         last = end
-    if last == 0 and not pieces:
-        return TweetView(text)
-    pieces.append(text[last:])
-    starts.extend(range(last, len(text)))
-    ends.extend(range(last + 1, len(text) + 1))
-    viewed = "".join(pieces)
-    if viewed == text:
-        return TweetView(text)
-    return TweetView(viewed, tuple(starts), tuple(ends))
+    if not pieces:
+        return None
+    parts.append(text[last:])
+    return TweetView("".join(parts), tuple(pieces))

@@ -56,10 +56,10 @@ from bot.moderation.normalise import (
     SPELLING_SIGNALS,
     STAR,
     Tracked,
+    TweetView,
     fast_readings,
     full_readings,
     full_readings_tracked,
-    TweetView,
     normalise_term,
     plain_token_spans,
     spelled_out,
@@ -248,20 +248,22 @@ class WordFilter:
         """Every listed term in `text` that counts where it stands (up to `MAX_HITS`), in
         order of appearance, with where it is and why."""
         view = tweet_view(text, self._split_hashtag)
-        scanned = self._scan(view.text)
+        read = text if view is None else view.text
+        scanned = self._scan(read)
         if scanned is None:
             return []
-        return [hit for hit in _in_original(self._resolve(view.text, *scanned), view, text)
+        return [hit for hit in _in_original(self._resolve(read, *scanned), view, text)
                 if hit.counts]  # fmt: skip
 
     def candidates(self, text: str) -> list[WordHit]:
         """Every listed term in `text` outside allowed phrases (up to `MAX_HITS`), judged:
         those that do not count too, with their score and reasons (for tuning and tests)."""
         view = tweet_view(text, self._split_hashtag)
-        scanned = self._scan(view.text)
+        read = text if view is None else view.text
+        scanned = self._scan(read)
         if scanned is None:
             return []
-        return _in_original(self._resolve(view.text, *scanned), view, text)
+        return _in_original(self._resolve(read, *scanned), view, text)
 
     def _scan(self, text: str) -> tuple[str, _Found, int] | None:
         """The readings of `text`, the terms found in them, and the length of the plain
@@ -431,9 +433,9 @@ class WordFilter:
         return False
 
 
-def _in_original(hits: list[WordHit], view: TweetView, text: str) -> list[WordHit]:
+def _in_original(hits: list[WordHit], view: TweetView | None, text: str) -> list[WordHit]:
     """Hits found in a tweet view, with their spans and fragments in the original text."""
-    if view.starts is None:
+    if view is None:
         return hits
     placed = []
     for hit in hits:

@@ -135,8 +135,10 @@ def test_a_hit_points_at_the_word_in_the_original_text(words: WordFilter) -> Non
 
 def test_mentions_links_and_hashtags_read_as_words() -> None:
     view = tweet_view("@mamat_kopi cek https://t.co/x1 #DasarTolol a@b.com USER")
+    assert view is not None
     assert view.text.split() == ["user", "cek", "url", "Dasar", "Tolol", "a@b.com", "user"]
     start = view.text.index("Tolol")
     original = "@mamat_kopi cek https://t.co/x1 #DasarTolol a@b.com USER"
     assert original[slice(*view.original_span(start, start + 5))] == "Tolol"
-    assert tweet_view("biasa aja, gak ada apa-apa").starts is None
+    assert tweet_view("biasa aja, gak ada apa-apa") is None
+    assert tweet_view("email budi@kantor.co.id aja") is None  # an address is not a mention
