@@ -240,6 +240,7 @@ def with_others(
     again. Two words that each need context prove nothing about each other from afar
     (`debat cebong vs kampret`)."""
     live = [judgement.score > _EPSILON for judgement in judgements]
+    runs = _runs(terms, spans, text)
     strong = [counts(judgement.score) for judgement in judgements]
     for index, judgement in enumerate(judgements):
         another = repeated = False
@@ -247,7 +248,8 @@ def with_others(
             if other == index or not live[other] or _overlap(spans[index], spans[other]):
                 continue
             if terms[other] == terms[index]:
-                repeated = True
+                # said over and over in a row is emphasis (`gila gila gila, konsernya pecah`)
+                repeated = repeated or runs[other] != runs[index]
             elif strong[other] or _adjacent(spans[index], spans[other], text):
                 another = True
         score, reasons = judgement.score, list(judgement.reasons)
@@ -258,6 +260,22 @@ def with_others(
             score += REPEATED
             reasons.append("repeated")
         yield Judgement(score, tuple(reasons))
+
+
+def _runs(terms: Sequence[str], spans: Sequence[tuple[int, int]], text: str) -> list[int]:
+    """A number per hit, shared by the hits of the same term said in a row (only spaces
+    between), so that `gila gila gila` is one saying, not three."""
+    runs: list[int] = []
+    last: dict[str, tuple[int, tuple[int, int]]] = {}
+    for index, (term, span) in enumerate(zip(terms, spans, strict=True)):
+        previous = last.get(term)
+        if previous is not None and previous[1][1] <= span[0] and _adjacent(previous[1], span, text):
+            run = previous[0]
+        else:
+            run = index
+        runs.append(run)
+        last[term] = (run, span)
+    return runs
 
 
 def counts(score: float) -> bool:

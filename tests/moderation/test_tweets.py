@@ -67,6 +67,10 @@ REPLIES_LEFT_ALONE = [
     "#SampahPlastik numpuk lagi di kali, ayo pilah dari rumah",
     # emphasis, not disguise
     "GILAAA TIMNAS MENANG LAGI 🔥",
+    # admiration said to a friend
+    "@sinta_run gila lu, half marathon di bawah 2 jam",
+    "edan kowe, sak dina entek 4 bungkus",
+    "USER gila gila gila, konsernya pecah",
 ]
 
 
