@@ -600,15 +600,18 @@ so a reply to a person reads the same whether the handle is shown or masked."""
 LINK_WORD = "url"
 """What a link reads as (`URL` in research corpora)."""
 
-# A link, an @handle (not inside an e-mail address), a #hashtag, or the placeholders USER
-# and URL as research corpora write them. Possessive quantifiers: each run is read once.
+# A link, an @handle (not inside an e-mail address), a #hashtag, the placeholders USER
+# and URL as research corpora write them, and the escapes such corpora leave in the text:
+# emoji as bytes (`\xf0\x9f\x98\xa1`), line breaks as `\n`, and HTML's `&amp;`.
+# Possessive quantifiers: each run is read once.
 _TWEET_MARK_RE = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"]++"
+    r"(?:\\x[0-9a-fA-F]{2})++|\\[nrt]|&(?:amp|lt|gt|quot);"
+    r"|(?:https?://|www\.)[^\s<>\"]++"
     r"|(?<![\w@.])@\w++"
     r"|(?<![\w#&])#(?=\w*[^\W\d_])\w++"
     r"|\b(?:USER|URL)\b"
 )
-_TWEET_HINT_RE = re.compile(r"[@#]|://|www\.|U(?:SER|RL)\b")
+_TWEET_HINT_RE = re.compile(r"[@#\\&]|://|www\.|U(?:SER|RL)\b")
 # Where a hashtag's words meet: `DasarTolol`, `DPRTidakMewakili`.
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -643,7 +646,7 @@ class TweetView:
                 break
             if position < end or (at_end and position == end):
                 inside = self.text[start:end]
-                if inside[0] != " ":  # a placeholder: all of the handle or link
+                if inside[0] != " " or end - start == 1:  # a placeholder: all of what it replaced
                     return source_end if at_end else source_start
                 # a hashtag: "#" became the space, the letters stay, inserted spaces are extra
                 offset = position - start
@@ -674,6 +677,8 @@ def tweet_view(
                 if split is not None and split.replace(" ", "") == words.lower():
                     words = split
             new = " " + words
+        elif marked[0] in "\\&":  # an escape: a separator, as the emoji or line break was
+            new = "\n" if marked in ("\\n", "\\r") else " "
         elif marked[0] == "@":
             new = MENTION_WORD
         elif marked in ("USER", "URL"):

@@ -37,6 +37,9 @@ REPLIES_DELETED = [
     ("lo 😡 babi", "babi"),
     ("kamu... babi!!!", "babi"),
     ("dasar 🙄🙄 kunyuk", "kunyuk"),
+    # escapes left by tweet corpora: emoji as bytes, line breaks as \n
+    (r"USER lo \xf0\x9f\x98\xa1\xf0\x9f\x98\xa1 babi", "babi"),
+    (r"capek sama kelakuanmu\nbabi lu", "babi"),
     # hashtags read as their words
     ("#DasarTolol pejabat kok gitu", "tolol"),
     ("ngapain sih #dasartolol", "tolol"),
@@ -62,6 +65,7 @@ REPLIES_LEFT_ALONE = [
     "@anjing_lucu_id kak, yang coklat masih ada?",
     "cek thread ini https://t.co/4nj1nGb4b1 lengkap",
     "USER URL",
+    r"RT USER: sate babi enak\nmampir ya \xf0\x9f\x98\x8b URL",
     # hashtags that only look like it
     "promo #asuransi jiwa bulan ini",
     "#SampahPlastik numpuk lagi di kali, ayo pilah dari rumah",
