@@ -150,3 +150,28 @@ def test_mentions_links_and_hashtags_read_as_words() -> None:
     assert original[slice(*view.original_span(start, start + 5))] == "Tolol"
     assert tweet_view("biasa aja, gak ada apa-apa") is None
     assert tweet_view("email budi@kantor.co.id aja") is None  # an address is not a mention
+
+
+_LONG = 100_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#" + "1" * _LONG,  # a hashtag's look-ahead for a letter reads the digits once
+        "#1" * (_LONG // 2),
+        "@" * _LONG,
+        "\\x" * (_LONG // 2),
+        "\\xf0" * (_LONG // 4) + " anjing",
+        "#" + "aB" * (_LONG // 2),
+        "#" + "a" * _LONG,  # too long to split into listed words
+        "@a babi lu " * (_LONG // 10),
+    ],
+)
+def test_tweet_markup_built_to_backtrack_is_read_once(words: WordFilter, text: str) -> None:
+    """Each input is read in one pass (the suite would hang otherwise); the answer is what
+    the words say: only the two inputs with a listed word aimed at someone are flagged."""
+    hits = words.match(text)
+    assert bool(hits) == ("anjing" in text or "babi lu" in text)
+    for hit in hits:
+        assert text[hit.span[0] : hit.span[1]] == hit.fragment
