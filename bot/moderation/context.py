@@ -13,8 +13,9 @@ Evidence that it is abuse (each `+0.5`):
 * **another term** in the same message that counts on its own (`babi lu, bangsat`), or one
   that needs context right next to it (`kafir laknat`);
 * **repeated**: the same term again elsewhere in the message;
-* **disguised**: written with digits, symbols, look-alike letters, separators or a letter
-  stretched three times or more (`b4bi`, `b.a.b.i`, `babiii`): nobody disguises a pet;
+* **disguised**: written with digits, symbols, look-alike letters or separators (`b4bi`,
+  `b.a.b.i`): nobody disguises a pet. Letters stretched (`babiii`, `GILAAA`) are emphasis,
+  not a disguise: a shout of admiration is stretched as often as a curse;
 * **a cue of its own** (`with attack`): a word of a cue list the term names within
   `WINDOW` words (`usir kafir`, `lgbt itu penyakit`).
 
@@ -41,6 +42,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
+from bot.moderation.normalise import MENTION_WORD
 from bot.moderation.terms import WordEntry, WordListError
 
 THRESHOLD = 1.0
@@ -56,7 +58,7 @@ SELF_DIRECTED_CATEGORIES = frozenset({"insult"})
 """Categories whose terms said of oneself are banter (`bego banget gw`), not abuse."""
 WINDOW = 3
 """How many words either side of a hit are searched for cue words."""
-PROPER_NOUN_SENSES = frozenset({"name", "place"})
+PROPER_NOUN_SENSES = frozenset({"name", "place", "title"})
 """Senses for which a capitalised word in mid-sentence is itself a cue."""
 ADDRESSING_SUFFIXES: tuple[str, ...] = ("mu", "lu", "lo")
 """Suffixes of `term+` forms that aim the word at the reader (`babimu`, `anjinglu`)."""
@@ -120,6 +122,8 @@ class ContextRules:
     mention: CueWords = CueWords()
     mention_after: CueWords = CueWords()
     self_words: CueWords = CueWords()
+    people: CueWords = CueWords()
+    banter: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
 
 
@@ -175,22 +179,37 @@ def judge(
     """Weight plus the evidence found around one hit (not yet `with_others`)."""
     score = entry.weight
     reasons: list[str] = []
-    addressed = _next_to(around, rules.addressed_before, rules.addressed_after, rules.fillers)
+    clause = _within_clause(around, facts.text)
+    # a vocative may stand before a comma (`hey, mutt`), a pronoun after one starts a new
+    # clause (`kampret, lu yg ngabisin gorengan`: the exclamation is not aimed at "lu")
+    spoken_to = Surroundings(around.words, around.before, clause.after, around.span)
+    addressed = _next_to(spoken_to, rules.addressed_before, rules.addressed_after, rules.fillers)
     if addressed or _addressing_suffix(entry, around):
         score += ADDRESSED
         reasons.append("addressed")
+    elif _replied_to(around, clause, rules):
+        score += ADDRESSED
+        reasons.append("reply")
     fragment = facts.text[around.span[0] : around.span[1]]
-    clause = _within_clause(around, facts.text) if entry.senses or entry.boosts else around
     if _disguised(fragment, around.words):
         score += DISGUISED
         reasons.append("disguised")
+    boosted = False
     for boost in entry.boosts:
         cues = rules.senses.get(boost)
-        cue = cues.near(around, clause) if cues is not None else None
+        if cues is None:
+            cue = None
+        elif entry.needs_boost:
+            cue = _said_of(clause, cues)
+        else:
+            cue = cues.near(around, clause)
         if cue is not None:
             score += BOOSTED
             reasons.append(f"with {boost}:{cue}")
+            boosted = True
             break
+    if entry.needs_boost and not boosted:
+        return Judgement(0.0, (*reasons, "no cue"))
     for sense in entry.senses:
         cue = _sense_cue(sense, around, clause, rules, facts, fragment)
         if cue is not None:
@@ -203,7 +222,7 @@ def judge(
     if (
         entry.category in SELF_DIRECTED_CATEGORIES
         and not addressed
-        and _next_to(around, rules.self_words, rules.self_words, rules.fillers)
+        and _said_of_oneself(around, rules)
     ):
         score += SELF_DIRECTED
         reasons.append("self")
@@ -221,6 +240,7 @@ def with_others(
     again. Two words that each need context prove nothing about each other from afar
     (`debat cebong vs kampret`)."""
     live = [judgement.score > _EPSILON for judgement in judgements]
+    runs = _runs(terms, spans, text)
     strong = [counts(judgement.score) for judgement in judgements]
     for index, judgement in enumerate(judgements):
         another = repeated = False
@@ -228,7 +248,8 @@ def with_others(
             if other == index or not live[other] or _overlap(spans[index], spans[other]):
                 continue
             if terms[other] == terms[index]:
-                repeated = True
+                # said over and over in a row is emphasis (`gila gila gila, konsernya pecah`)
+                repeated = repeated or runs[other] != runs[index]
             elif strong[other] or _adjacent(spans[index], spans[other], text):
                 another = True
         score, reasons = judgement.score, list(judgement.reasons)
@@ -239,6 +260,22 @@ def with_others(
             score += REPEATED
             reasons.append("repeated")
         yield Judgement(score, tuple(reasons))
+
+
+def _runs(terms: Sequence[str], spans: Sequence[tuple[int, int]], text: str) -> list[int]:
+    """A number per hit, shared by the hits of the same term said in a row (only spaces
+    between), so that `gila gila gila` is one saying, not three."""
+    runs: list[int] = []
+    last: dict[str, tuple[int, tuple[int, int]]] = {}
+    for index, (term, span) in enumerate(zip(terms, spans, strict=True)):
+        previous = last.get(term)
+        if previous is not None and previous[1][1] <= span[0] and _adjacent(previous[1], span, text):
+            run = previous[0]
+        else:
+            run = index
+        runs.append(run)
+        last[term] = (run, span)
+    return runs
 
 
 def counts(score: float) -> bool:
@@ -261,7 +298,7 @@ def _within_clause(around: Surroundings, text: str) -> Surroundings:
     words_after = len(_WORD_CHARS_RE.findall(tail[: stop.start()] if stop else tail))
     if words_before >= len(around.before) and words_after >= len(around.after):
         return around
-    before = around.before[len(around.before) - words_before :] if words_before else ()
+    before = around.before[max(0, len(around.before) - words_before) :] if words_before else ()
     return Surroundings(around.words, before, around.after[:words_after], around.span)
 
 
@@ -289,6 +326,53 @@ def _next_to(
     return False
 
 
+NEGATIONS = frozenset({"bukan", "tidak", "tak", "gak", "ga", "nggak", "enggak", "ngga", "gk",
+                       "tdk", "bkn", "not", "no", "isnt", "arent"})  # fmt: skip
+
+
+_NOT_PREDICATE = frozenset({"di", "ke", "dari", "yang", "yg", "dan", "sama", "dengan", "dgn",
+                            "buat", "untuk", "utk", "pada", "dalam", "dlm", "of", "in", "on",
+                            "at", "and"})  # fmt: skip
+
+
+def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
+    """A cue said of the term: after it in its clause, before any negation (`batak kasar`,
+    `madura itu maling`, but not `islam bukan teroris`)."""
+    for word in clause.after:
+        if word in NEGATIONS:
+            return None
+        if word in cues:
+            return word
+    return None
+
+
+def _said_of_oneself(around: Surroundings, rules: ContextRules) -> bool:
+    """`bego banget gw`, `gw emang goblok`, but not `dosen gw tuh bego`: after a person
+    (`[people]`), `gw` is whose they are, and the word is aimed at them."""
+    if not _next_to(around, rules.self_words, rules.self_words, rules.fillers):
+        return False
+    before = around.before
+    for index in range(len(before) - 1, max(-1, len(before) - 2 - _MAX_FILLERS), -1):
+        if before[index] in rules.self_words:
+            return index == 0 or before[index - 1] not in rules.people
+        if before[index] not in rules.fillers:
+            break
+    return True
+
+
+def _replied_to(around: Surroundings, clause: Surroundings, rules: ContextRules) -> bool:
+    """Right after a mention, as the start of what is said to that person: `@x goblok
+    kerjaannya`, `USER cebong kepanasan`, or the mention and the word alone (`@x bacot`).
+    Not when the word ends its clause (`@x kampret, ketinggalan kereta`: an exclamation to
+    a friend), is followed by a preposition or `yang` (a thing talked about: `@pln sampah
+    di depan gardu`), or the clause laughs (`@x sialan wkwk`)."""
+    if not around.before or around.before[-1] != MENTION_WORD:
+        return False
+    if around.after and (not clause.after or clause.after[0] in _NOT_PREDICATE):
+        return False  # `@pln sampah di depan gardu`: the thing, not the person
+    return not any(word in rules.banter for word in clause.after)
+
+
 def _addressing_suffix(entry: WordEntry, around: Surroundings) -> bool:
     """`babimu`, `anjinglu`: a `term+` form aimed at the reader."""
     if not entry.with_suffixes:
@@ -305,7 +389,14 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
     """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
     words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
     (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
-    return _WORD_CHARS_RE.findall(fragment.lower()) != list(words)
+    typed = _WORD_CHARS_RE.findall(fragment.lower())
+    if typed == list(words):
+        return False
+    # letters stretched for emphasis are not a disguise: `GILAAA`, `anjiiir` shout, not hide
+    return [_RUN_RE.sub(r"\1", word) for word in typed] != [_RUN_RE.sub(r"\1", w) for w in words]
+
+
+_RUN_RE = re.compile(r"([^\W\d_])\1+")
 
 
 def _sense_cue(
@@ -350,7 +441,10 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # The cue-word file
 
-_SECTIONS = ("addressed before", "addressed after", "filler", "mention", "mention after", "self")
+_SECTIONS = (
+    "addressed before", "addressed after", "filler", "mention", "mention after", "self", "people",
+    "banter",
+)  # fmt: skip
 
 
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
@@ -381,6 +475,8 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         mention=CueWords.parse(sections.get("mention", ())),
         mention_after=CueWords.parse(sections.get("mention after", ())),
         self_words=CueWords.parse(sections.get("self", ())),
+        people=CueWords.parse(sections.get("people", ())),
+        banter=CueWords.parse(sections.get("banter", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
             for name, words in sections.items()

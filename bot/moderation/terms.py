@@ -27,6 +27,9 @@ A term may end with its context rule in parentheses (see `context` for the evide
     kafir (context; with attack derogatory)
                                 also counts next to a word of those cue lists (`usir kafir`)
     kampret (weight 0.75)       any weight from 0 to 1; `context` is weight 0.5
+    batak (needs stereotype)    a name for a group that counts only next to a word of that
+                                cue list (`batak kasar`), never for being aimed at someone
+                                (`lo batak ya?` is a question)
 
 A hit counts when its weight plus its evidence reaches 1. Senses and other cue lists are
 `[sense NAME]` sections of the context list (`bot/moderation/wordlists/context.txt`).
@@ -79,6 +82,7 @@ class WordEntry:
     weight: float = 1.0
     senses: tuple[str, ...] = ()
     boosts: tuple[str, ...] = ()
+    needs_boost: bool = False
 
     def spelled(self) -> str:
         """The entry back in list syntax (`*fuck*`, `kontol+`, `babi (context; unless food)`)."""
@@ -86,14 +90,14 @@ class WordEntry:
         tail = "*" if self.kind in (MatchKind.PREFIX, MatchKind.INFIX) else ""
         written = f"{lead}{self.term}{tail}{'+' if self.with_suffixes else ''}"
         rules = []
-        if self.weight == CONTEXT_WEIGHT:
+        if self.weight == CONTEXT_WEIGHT and not self.needs_boost:
             rules.append("context")
         elif self.weight != 1.0:
             rules.append(f"weight {self.weight:g}")
         if self.senses:
             rules.append("unless " + " ".join(self.senses))
         if self.boosts:
-            rules.append("with " + " ".join(self.boosts))
+            rules.append(("needs " if self.needs_boost else "with ") + " ".join(self.boosts))
         return f"{written} ({'; '.join(rules)})" if rules else written
 
 
@@ -121,10 +125,11 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
     weight: float = 1.0
     senses: tuple[str, ...] = ()
     boosts: tuple[str, ...] = ()
+    needs = False
     if text.endswith(")") and "(" in text:
         text, _, rules = text[:-1].partition("(")
         text = text.strip()
-        weight, senses, boosts = _parse_rules(rules)
+        weight, senses, boosts, needs = _parse_rules(rules)
     with_suffixes = text.endswith("+") and len(text) > 1
     if with_suffixes:
         text = text[:-1]
@@ -138,14 +143,16 @@ def parse_entry(text: str, category: str = CUSTOM_CATEGORY) -> WordEntry:
         (True, False): MatchKind.SUFFIX,
         (True, True): MatchKind.INFIX,
     }[(lead, tail)]
-    return WordEntry(term, category, kind, with_suffixes, weight, senses, boosts)
+    return WordEntry(term, category, kind, with_suffixes, weight, senses, boosts, needs)
 
 
-def _parse_rules(rules: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-    """`context; unless animal food; with attack` → (0.5, ("animal", "food"), ("attack",))."""
+def _parse_rules(rules: str) -> tuple[float, tuple[str, ...], tuple[str, ...], bool]:
+    """`context; unless animal food; with attack` → (0.5, ("animal", "food"), ("attack",),
+    False); `needs stereotype` → (0.5, (), ("stereotype",), True)."""
     weight: float = 1.0
     senses: tuple[str, ...] = ()
     boosts: tuple[str, ...] = ()
+    needs = False
     for rule in (part.strip().lower() for part in rules.split(";")):
         name, _, value = rule.partition(" ")
         value = value.strip()
@@ -158,7 +165,7 @@ def _parse_rules(rules: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
                 weight = -1.0
             if not 0 < weight <= 1:
                 raise WordListError(f"not a weight: {value!r} (write a number above 0, at most 1)")
-        elif name in ("unless", "with") and value:
+        elif name in ("unless", "with", "needs") and value:
             names = tuple(value.replace(",", " ").split())
             bad = [sense for sense in names if not _SENSE_NAME_RE.fullmatch(sense)]
             if bad:
@@ -167,12 +174,15 @@ def _parse_rules(rules: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
                 senses = names
             else:
                 boosts = names
+                needs = name == "needs"
+                if needs:
+                    weight = CONTEXT_WEIGHT
         else:
             raise WordListError(
-                f"not a rule: {rule!r} (write context, weight N, unless SENSE or with SENSE, "
-                "separated by ;)"
+                f"not a rule: {rule!r} (write context, weight N, unless SENSE, with SENSE or "
+                "needs SENSE, separated by ;)"
             )
-    return weight, senses, boosts
+    return weight, senses, boosts, needs
 
 
 def parse_wordlist(text: str, source: str = "<list>") -> WordList:

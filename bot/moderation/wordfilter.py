@@ -56,6 +56,7 @@ from bot.moderation.normalise import (
     SPELLING_SIGNALS,
     STAR,
     Tracked,
+    TweetView,
     fast_readings,
     full_readings,
     full_readings_tracked,
@@ -63,6 +64,7 @@ from bot.moderation.normalise import (
     plain_token_spans,
     spelled_out,
     spelled_runs,
+    tweet_view,
 )
 from bot.moderation.terms import (
     CUSTOM_CATEGORY,
@@ -80,6 +82,8 @@ MAX_STARRED_WORDS = 10
 MAX_SPELLED_RUNS = 5
 """Runs of letters typed one by one split into known words, per message."""
 _MAX_RUN_LENGTH = 60
+_MAX_TAG_LENGTH = 40
+_MIN_TAG_PIECE = 4  # `#asuransi` is not `asu ransi`
 _MIN_DOUBLING_LENGTH = 4
 _MIN_SKELETON_LENGTH = 4  # `dng`, `bnr`, `bln`, `tts` are abbreviations of other words
 _MAX_STARRED_LENGTH = 40
@@ -243,19 +247,23 @@ class WordFilter:
     def match(self, text: str) -> list[WordHit]:
         """Every listed term in `text` that counts where it stands (up to `MAX_HITS`), in
         order of appearance, with where it is and why."""
-        scanned = self._scan(text)
+        view = tweet_view(text, self._split_hashtag)
+        read = text if view is None else view.text
+        scanned = self._scan(read)
         if scanned is None:
             return []
-        return [hit for hit in self._resolve(text, *scanned) if hit.counts]
+        return [hit for hit in _in_original(self._resolve(read, *scanned), view, text)
+                if hit.counts]  # fmt: skip
 
     def candidates(self, text: str) -> list[WordHit]:
         """Every listed term in `text` outside allowed phrases (up to `MAX_HITS`), judged:
         those that do not count too, with their score and reasons (for tuning and tests)."""
-        scanned = self._scan(text)
+        view = tweet_view(text, self._split_hashtag)
+        read = text if view is None else view.text
+        scanned = self._scan(read)
         if scanned is None:
             return []
-        readings, found, plain_length = scanned
-        return self._resolve(text, readings, found, plain_length)
+        return _in_original(self._resolve(read, *scanned), view, text)
 
     def _scan(self, text: str) -> tuple[str, _Found, int] | None:
         """The readings of `text`, the terms found in them, and the length of the plain
@@ -285,6 +293,20 @@ class WordFilter:
         if STAR in readings:
             found += self._starred_hits(readings)
         return (readings, found, plain_length) if found else None
+
+    def _split_hashtag(self, tag: str) -> str | None:
+        """A hashtag typed without capitals, split after or before the longest word of the
+        lists' vocabulary it starts or ends with (`dasartolol` → `dasar tolol`,
+        `bokepindo` → `bokep indo`), or None. At most `_MAX_TAG_LENGTH` letters: bounded."""
+        lowered = tag.lower()
+        if len(lowered) > _MAX_TAG_LENGTH or not lowered.isalpha():
+            return None
+        for size in range(len(lowered) - 2, _MIN_TAG_PIECE - 1, -1):
+            if lowered[:size] in self._vocabulary:
+                return f"{lowered[:size]} {lowered[size:]}"
+            if lowered[-size:] in self._vocabulary:
+                return f"{lowered[:-size]} {lowered[-size:]}"
+        return None
 
     def _split_runs(self, text: str) -> str:
         """An extra reading of the letters typed one by one, split into words the filter
@@ -409,6 +431,18 @@ class WordFilter:
                 if tuple(sequence[start : start + size]) in phrases:
                     return True
         return False
+
+
+def _in_original(hits: list[WordHit], view: TweetView | None, text: str) -> list[WordHit]:
+    """Hits found in a tweet view, with their spans and fragments in the original text."""
+    if view is None:
+        return hits
+    placed = []
+    for hit in hits:
+        span = view.original_span(*hit.span)
+        placed.append(WordHit(hit.term, hit.category, span, text[span[0] : span[1]],
+                              hit.score, hit.reasons))  # fmt: skip
+    return placed
 
 
 class _Locator:

@@ -126,7 +126,7 @@ DELETED = [
     ("dasar homo", "homo"),
     ("dasar kafir", "kafir"),
     ("kafir laknat", "kafir"),
-    ("gila lu ya, nyebar foto orang", "gila"),
+    ("dasar gila, nyebar foto orang", "dasar gila"),
     ("you moron", "moron"),
     ("you stupid bitch", "stupid"),  # an insult is named before profanity
     ("lu kira lucu? dasar setan", "setan"),
