@@ -147,6 +147,14 @@ class KnowledgeBase:
         top = top[np.lexsort((top, -scores[top]))]  # by score, ties in SOP order
         return [Match(self._entries[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Encode the messages about to be decided in one encoder call (with the question
+        parts of long ones): a saving only, each decision is what it would be without."""
+        if self._semantic is not None and self._entries:
+            long = [text for text in texts if len(text.split()) >= LONG_MESSAGE_TERMS]
+            parts = [part for text in long for part in question_parts(text, self._analyzer)]
+            self._semantic.encode_ahead([*texts, *parts])
+
     def decide(
         self, text: str, *, platform_language: str | None = None, default_language: str = "id"
     ) -> Decision:

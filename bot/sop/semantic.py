@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -100,30 +100,38 @@ def bundled_model_path() -> Path | None:
 
 
 class RecentEncodings:
-    """The vectors of the last `size` single messages an encoder was asked for.
+    """The vectors of the last `size` messages an encoder was asked for.
 
     Customers repeat themselves ("halo", "?", the same question after a
     clarification), and a repeat should not cost another forward pass. Batches
-    (index building) pass straight through: they are encoded once anyway.
+    through `encode` (index building) pass straight through: they are encoded once
+    anyway; `encode_messages` (a batch of customers' messages) looks each up and
+    encodes the others in one call. `size` 0 remembers nothing.
     """
 
     def __init__(self, encode: Callable[[Sequence[str]], FloatMatrix], size: int = 2048) -> None:
         self._encode = encode
-        self._size = size
+        self.size = size
         self._recent: OrderedDict[str, FloatVector] = OrderedDict()
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
-        if len(texts) != 1 or self._size <= 0:
+        if len(texts) != 1:
             return self._encode(texts)
-        cached = self._recent.get(texts[0])
-        if cached is None:
-            cached = self._encode(texts)[0]
-            self._recent[texts[0]] = cached
-            if len(self._recent) > self._size:
+        return self.encode_messages(texts)
+
+    def encode_messages(self, texts: Sequence[str]) -> FloatMatrix:
+        found = [self._recent.get(text) for text in texts] if self.size > 0 else [None] * len(texts)
+        missing = list(dict.fromkeys(text for text, vector in zip(texts, found, strict=True) if vector is None))
+        fresh = dict(zip(missing, self._encode(missing), strict=True)) if missing else {}
+        rows = [vector if vector is not None else fresh[text] for text, vector in zip(texts, found, strict=True)]
+        if self.size > 0:
+            for text in texts:
+                if text in fresh:
+                    self._recent[text] = fresh[text]
+                self._recent.move_to_end(text)
+            while len(self._recent) > self.size:
                 self._recent.popitem(last=False)
-        else:
-            self._recent.move_to_end(texts[0])
-        return cached.reshape(1, -1)
+        return np.stack(rows) if rows else self._encode(texts)
 
 
 class SentenceTransformerEncoder:
@@ -188,8 +196,41 @@ class SentenceTransformerEncoder:
 def query_vector(encoder: Encoder, text: str) -> FloatVector:
     """A customer's message as a vector: through `encode_queries` when the encoder has one
     (e5 encodes questions and the texts searched with different prefixes)."""
+    return query_vectors(encoder, [text])[0]
+
+
+def query_vectors(encoder: Encoder, texts: Sequence[str]) -> FloatMatrix:
+    """Customers' messages as vectors, in one call (see `query_vector`)."""
     encode = getattr(encoder, "encode_queries", None) or encoder.encode
-    return np.asarray(encode([text])[0], dtype=np.float32)
+    return np.asarray(encode(texts), dtype=np.float32).reshape(len(texts), -1)
+
+
+class MessageVectors:
+    """The vectors of the batch of messages about to be decided, keyed by the encoder's text.
+
+    The core handles the events that arrive together as one batch; encoding their
+    messages in one encoder call costs USE multilingual about a third of encoding
+    them one by one (the weights are read once per batch, not once per message:
+    BENCHMARKS.md 2.4). The decisions then find their vectors here. It holds the
+    latest batch only, at most `size` texts (a larger batch only loses part of the
+    saving): a hand-over from the pre-pass to the decisions, not a cache; repeats
+    across batches are the encoder's recent-message cache's business.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._vectors: dict[str, FloatVector] = {}
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get(self, text: str) -> FloatVector | None:
+        return self._vectors.get(text)
+
+    def fill(self, texts: Sequence[str], encode: Callable[[Sequence[str]], FloatMatrix]) -> None:
+        """Encode `texts` (each once) in one call, in place of the previous batch."""
+        unique = list(dict.fromkeys(texts))[: self._size]
+        self._vectors = dict(zip(unique, encode(unique), strict=True)) if unique else {}
 
 
 def entry_texts(entry: SopEntry) -> list[str]:
@@ -225,6 +266,7 @@ class SemanticIndex:
     ) -> None:
         self.encoder = encoder
         self._prepare = prepare or _unchanged
+        self._ahead = MessageVectors()
         self.size = len(entries)
         self.mix = MIXES.get(model_name(encoder), MINILM_MIX)
         texts: list[str] = []
@@ -289,8 +331,17 @@ class SemanticIndex:
         return SemanticIndex(entries, self.encoder, self._vectors, self._prepare)
 
     def vector(self, text: str) -> FloatVector:
-        """The message as the encoder sees it."""
-        return query_vector(self.encoder, self._prepare(text))
+        """The message as the encoder sees it (encoded ahead by `encode_ahead`, or now)."""
+        prepared = self._prepare(text)
+        ahead = self._ahead.get(prepared)
+        return ahead if ahead is not None else query_vector(self.encoder, prepared)
+
+    def encode_ahead(self, texts: Sequence[str]) -> None:
+        """Encode the messages about to be decided in one encoder call (see `MessageVectors`).
+
+        Only a saving: a message not encoded ahead is encoded when it is decided.
+        """
+        self._ahead.fill([self._prepare(text) for text in texts], partial(query_vectors, self.encoder))
 
     def signals(self, text: str, lexical: FloatMatrix | None = None) -> SemanticSignals:
         return self.signals_for(self.vector(text), lexical)
