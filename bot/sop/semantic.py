@@ -196,7 +196,8 @@ class SentenceTransformerEncoder:
 def query_vector(encoder: Encoder, text: str) -> FloatVector:
     """A customer's message as a vector: through `encode_queries` when the encoder has one
     (e5 encodes questions and the texts searched with different prefixes)."""
-    return query_vectors(encoder, [text])[0]
+    vector: FloatVector = query_vectors(encoder, [text])[0]
+    return vector
 
 
 def query_vectors(encoder: Encoder, texts: Sequence[str]) -> FloatMatrix:

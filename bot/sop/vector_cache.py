@@ -60,7 +60,7 @@ class PersistentVectors:
         """Customers' messages, one or a batch encoded ahead: never looked up on or written to
         disk (they are not the SOP's, and a customer's words stay out of files)."""
         encode = getattr(self._encoder, "encode_queries", None) or self._encoder.encode
-        return encode(texts)  # type: ignore[no-any-return]
+        return encode(texts)
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
         if len(texts) <= 1:
