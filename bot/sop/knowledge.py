@@ -177,10 +177,13 @@ class KnowledgeBase:
         mode = self._thresholds.for_mode(self._semantic is not None)
         if not self._entries:
             return Assessment(decide([], mode, language, self._thresholds.max_options), None)
+        parts = question_parts(text, self._analyzer) if len(terms) >= LONG_MESSAGE_TERMS else []
+        if parts and self._semantic is not None:  # the message and its parts in one encoder call
+            self._semantic.encode_ahead([text, *parts], replace=False)
         best = self._judge(text, analysis, mode, language)
         if len(terms) >= LONG_MESSAGE_TERMS:
             # a long story with the question inside: the question alone may be clearer
-            for part in question_parts(text, self._analyzer):
+            for part in parts:
                 part_analysis = self._analyzer.analyse(part)
                 if len(part_analysis.terms) < 2 or self._analyzer.is_vague(part_analysis.terms):
                     continue

@@ -233,6 +233,16 @@ class MessageVectors:
         unique = list(dict.fromkeys(texts))[: self._size]
         self._vectors = dict(zip(unique, encode(unique), strict=True)) if unique else {}
 
+    def add(self, texts: Sequence[str], encode: Callable[[Sequence[str]], FloatMatrix]) -> None:
+        """Encode those of `texts` not here yet in one call, beside the current batch (a long
+        message's question parts); past `size` the first ones go."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))[: self._size]
+        if not missing:
+            return
+        self._vectors.update(zip(missing, encode(missing), strict=True))
+        for text in list(self._vectors)[: max(0, len(self._vectors) - self._size)]:
+            del self._vectors[text]
+
 
 def entry_texts(entry: SopEntry) -> list[str]:
     """What an entry is embedded from: its title and every paraphrase in every language."""
@@ -337,12 +347,18 @@ class SemanticIndex:
         ahead = self._ahead.get(prepared)
         return ahead if ahead is not None else query_vector(self.encoder, prepared)
 
-    def encode_ahead(self, texts: Sequence[str]) -> None:
-        """Encode the messages about to be decided in one encoder call (see `MessageVectors`).
+    def encode_ahead(self, texts: Sequence[str], *, replace: bool = True) -> None:
+        """Encode the messages about to be decided in one encoder call (see `MessageVectors`):
+        a new batch (`replace`), or texts to decide beside it (a long message's parts).
 
         Only a saving: a message not encoded ahead is encoded when it is decided.
         """
-        self._ahead.fill([self._prepare(text) for text in texts], partial(query_vectors, self.encoder))
+        prepared = [self._prepare(text) for text in texts]
+        encode = partial(query_vectors, self.encoder)
+        if replace:
+            self._ahead.fill(prepared, encode)
+        else:
+            self._ahead.add(prepared, encode)
 
     def signals(self, text: str, lexical: FloatMatrix | None = None) -> SemanticSignals:
         return self.signals_for(self.vector(text), lexical)

@@ -38,6 +38,21 @@ class CallLog:
         return np.asarray(encode(texts))
 
 
+class OneByOne:
+    """Encodes every message in a call of its own, as the bot did before encoding ahead."""
+
+    def __init__(self, encoder: PersistentVectors) -> None:
+        self._encoder = encoder
+        self.cache_key = encoder.cache_key
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encoder.encode(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [self._encoder.encode_queries([text]) for text in texts]
+        return np.concatenate(rows) if rows else np.zeros((0, 512), np.float32)
+
+
 def customer_messages() -> list[str]:
     """The sample SOP's held-out messages and the colloquial TokoNusa set: what customers write."""
     texts = [case["text"] for case in yaml.safe_load(EVAL_CASES.read_text(encoding="utf-8"))["cases"]]
@@ -75,7 +90,7 @@ def test_messages_encoded_ahead_get_the_decisions_they_get_alone(
         """USE with no recent-message cache: every message is encoded, alone or with its batch."""
         return PersistentVectors(Usem3Encoder(cache_size=0), vectors)
 
-    alone_kb = KnowledgeBase.build(sample_entries, encoder=forgetful())
+    alone_kb = KnowledgeBase.build(sample_entries, encoder=OneByOne(forgetful()))
     log = CallLog(forgetful())
     ahead_kb = KnowledgeBase.build(sample_entries, encoder=log)
     differing = []
@@ -90,6 +105,22 @@ def test_messages_encoded_ahead_get_the_decisions_they_get_alone(
     assert differing == []
     # one encoder call per batch for the messages (and their question parts), not one each
     assert len(log.message_calls) == -(-len(texts) // 50)
+
+
+def test_a_long_message_and_its_question_parts_are_encoded_in_one_call(
+    sample_entries: tuple, default_encoder: Encoder | None  # type: ignore[type-arg]
+) -> None:
+    if not isinstance(default_encoder, PersistentVectors):
+        pytest.skip("the default encoder is not installed")
+    story = ("kak sy Dewi dari Klaten, mau buat akun tp bingung mulainya dr mana. trus katanya ada "
+             "voucher buat pengguna baru ya? brp itu")
+    vectors = default_encoder.path.parent
+    forgetful = PersistentVectors(Usem3Encoder(cache_size=0), vectors)
+    alone = KnowledgeBase.build(sample_entries, encoder=OneByOne(forgetful))
+    log = CallLog(PersistentVectors(Usem3Encoder(cache_size=0), vectors))
+    together = KnowledgeBase.build(sample_entries, encoder=log)
+    assert same_decision(alone.decide(story), together.decide(story))
+    assert len(log.message_calls) == 1 and log.message_calls[0] >= 2  # the story and its question parts
 
 
 def test_a_knowledge_base_without_an_encoder_prepares_nothing(sample_entries: tuple) -> None:  # type: ignore[type-arg]
@@ -116,6 +147,9 @@ def test_vectors_encoded_ahead_hold_one_batch_each_text_once() -> None:
     assert ahead.get("a") is None and ahead.get("dddd")[0] == 4  # type: ignore[index]
     ahead.fill([f"x{i}" for i in range(10)], encode)  # a batch larger than the bound
     assert len(calls[-1]) == 3 and len(ahead) == 3
+    ahead.fill(["a", "bb"], encode)
+    ahead.add(["bb", "ccc", "dddd"], encode)  # beside the batch, the first ones going past the bound
+    assert calls[-1] == ["ccc", "dddd"] and ahead.get("a") is None and ahead.get("bb") is not None
 
 
 def test_recent_messages_are_not_encoded_again_and_the_rest_in_one_call() -> None:
