@@ -197,15 +197,16 @@ class KnowledgeBase:
         query = self._lexical.query_from_terms(terms, analysis.context, analysis.words)
         scored = self._score(text, query)
         ranking = self._ranking(scored.scores, RANKING_DEPTH)
-        evidence = self._evidence(scored, query, len(terms)) if ranking else None
+        shares = self._lexical.containment(query) if ranking else None  # once: evidence and `_contained`
+        evidence = self._evidence(scored, query, len(terms), shares) if shares is not None else None
         confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
         foreign = self._foreign_name(analysis, self._index[ranking[0].entry.id]) if ranking else None
         # another company's product the SOP never mentions: what the SOP says is not about it
         allowed = 0.0 if foreign else confidence
         decision = decide(ranking, mode, language, self._thresholds.max_options, allowed)
         decision = replace(decision, confidence=confidence)
-        if decision.kind is DecisionKind.CLARIFY and evidence is not None and not foreign:
-            decision = self._contained(decision, query, len(terms), mode, evidence.lexical)
+        if decision.kind is DecisionKind.CLARIFY and evidence is not None and shares is not None and not foreign:
+            decision = self._contained(decision, query, len(terms), mode, evidence.lexical, shares)
         return Assessment(decision, evidence, foreign)
 
     def _foreign_name(self, analysis: Analysis, entry: int) -> str | None:
@@ -216,7 +217,7 @@ class KnowledgeBase:
                 return word
         return None
 
-    def _evidence(self, scored: Scored, query: QueryTerms, term_count: int) -> Evidence:
+    def _evidence(self, scored: Scored, query: QueryTerms, term_count: int, shares: FloatArray) -> Evidence:
         """What is known about the best-scoring entry (see `confidence.Evidence`)."""
         scores = scored.scores
         best = int(np.argmax(scores))
@@ -240,7 +241,7 @@ class KnowledgeBase:
             cosine=cosine,
             cosine_margin=cosine_margin,
             head=head,
-            containment=float(self._lexical.containment(query)[best]),
+            containment=float(shares[best]),
             coverage=self._lexical.coverage(query, best),
             known_share=known / (known + query.unknown_weight) if known + query.unknown_weight else 0.0,
             log_terms=math.log1p(term_count),
@@ -249,7 +250,8 @@ class KnowledgeBase:
         )
 
     def _contained(
-        self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds, lexical: float
+        self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds, lexical: float,
+        shares: FloatArray,
     ) -> Decision:
         """A message that is nearly one approved question is answered (see `decide.py`).
 
@@ -258,7 +260,6 @@ class KnowledgeBase:
         """
         if query.unknown_weight:
             return decision  # a word no entry knows: "hapus akun instagram" is not ours
-        shares = self._lexical.containment(query)
         best_index = self._index[decision.matches[0].entry.id]
         others = np.delete(shares, best_index)
         runner_up = float(others.max()) if len(others) else 0.0
