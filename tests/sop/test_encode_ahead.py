@@ -185,3 +185,18 @@ def test_messages_encoded_ahead_never_reach_the_vector_file(tmp_path: Path) -> N
     assert list(tmp_path.iterdir()) == []  # a customer's words stay out of files
     vectors.encode(["sop title", "sop question"])
     assert [path.name for path in tmp_path.iterdir()] == ["vectors-toy-1.npy"]
+
+
+def test_the_index_runs_blas_on_one_thread_and_gives_the_count_back() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from bot.sop.semantic import one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        if not blas_threads() or max(blas_threads()) < 2:
+            pytest.skip("this BLAS cannot run two threads here")
+        with one_blas_thread():
+            assert blas_threads() and max(blas_threads()) == 1
+        assert max(blas_threads()) == 2
