@@ -218,7 +218,9 @@ class MessageVectors:
     across batches are the encoder's recent-message cache's business.
     """
 
-    def __init__(self, size: int = 512) -> None:
+    SIZE = 512
+
+    def __init__(self, size: int = SIZE) -> None:
         self._size = size
         self._vectors: dict[str, FloatVector] = {}
 
@@ -278,6 +280,7 @@ class SemanticIndex:
         self.encoder = encoder
         self._prepare = prepare or _unchanged
         self._ahead = MessageVectors()
+        self._ahead_texts: dict[str, str] = {}  # message -> its encoder text, for the batch's messages
         self.size = len(entries)
         self.mix = MIXES.get(model_name(encoder), MINILM_MIX)
         texts: list[str] = []
@@ -343,7 +346,7 @@ class SemanticIndex:
 
     def vector(self, text: str) -> FloatVector:
         """The message as the encoder sees it (encoded ahead by `encode_ahead`, or now)."""
-        prepared = self._prepare(text)
+        prepared = self._ahead_texts.get(text) or self._prepare(text)
         ahead = self._ahead.get(prepared)
         return ahead if ahead is not None else query_vector(self.encoder, prepared)
 
@@ -353,7 +356,13 @@ class SemanticIndex:
 
         Only a saving: a message not encoded ahead is encoded when it is decided.
         """
-        prepared = [self._prepare(text) for text in texts]
+        if replace or len(self._ahead_texts) > len(texts) + MessageVectors.SIZE:
+            self._ahead_texts = {}
+        # each message's encoder text, kept beside its vector: the decision need not derive it again
+        for text in texts:
+            if text not in self._ahead_texts:
+                self._ahead_texts[text] = self._prepare(text)
+        prepared = [self._ahead_texts[text] for text in texts]
         encode = partial(query_vectors, self.encoder)
         if replace:
             self._ahead.fill(prepared, encode)
