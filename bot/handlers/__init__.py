@@ -23,7 +23,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
 )
 
 
-PREPARERS: tuple[Preparer, ...] = (moderation.prepare,)
+PREPARERS: tuple[Preparer, ...] = (moderation.prepare, support.prepare)
 """Steps that read, before a batch is walked, what its events will need (one query, not one each)."""
 
 

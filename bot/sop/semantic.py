@@ -28,10 +28,10 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -100,30 +100,38 @@ def bundled_model_path() -> Path | None:
 
 
 class RecentEncodings:
-    """The vectors of the last `size` single messages an encoder was asked for.
+    """The vectors of the last `size` messages an encoder was asked for.
 
     Customers repeat themselves ("halo", "?", the same question after a
     clarification), and a repeat should not cost another forward pass. Batches
-    (index building) pass straight through: they are encoded once anyway.
+    through `encode` (index building) pass straight through: they are encoded once
+    anyway; `encode_messages` (a batch of customers' messages) looks each up and
+    encodes the others in one call. `size` 0 remembers nothing.
     """
 
     def __init__(self, encode: Callable[[Sequence[str]], FloatMatrix], size: int = 2048) -> None:
         self._encode = encode
-        self._size = size
+        self.size = size
         self._recent: OrderedDict[str, FloatVector] = OrderedDict()
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
-        if len(texts) != 1 or self._size <= 0:
+        if len(texts) != 1:
             return self._encode(texts)
-        cached = self._recent.get(texts[0])
-        if cached is None:
-            cached = self._encode(texts)[0]
-            self._recent[texts[0]] = cached
-            if len(self._recent) > self._size:
+        return self.encode_messages(texts)
+
+    def encode_messages(self, texts: Sequence[str]) -> FloatMatrix:
+        found = [self._recent.get(text) for text in texts] if self.size > 0 else [None] * len(texts)
+        missing = list(dict.fromkeys(text for text, vector in zip(texts, found, strict=True) if vector is None))
+        fresh = dict(zip(missing, self._encode(missing), strict=True)) if missing else {}
+        rows = [vector if vector is not None else fresh[text] for text, vector in zip(texts, found, strict=True)]
+        if self.size > 0:
+            for text in texts:
+                if text in fresh:
+                    self._recent[text] = fresh[text]
+                self._recent.move_to_end(text)
+            while len(self._recent) > self.size:
                 self._recent.popitem(last=False)
-        else:
-            self._recent.move_to_end(texts[0])
-        return cached.reshape(1, -1)
+        return np.stack(rows) if rows else self._encode(texts)
 
 
 class SentenceTransformerEncoder:
@@ -188,8 +196,54 @@ class SentenceTransformerEncoder:
 def query_vector(encoder: Encoder, text: str) -> FloatVector:
     """A customer's message as a vector: through `encode_queries` when the encoder has one
     (e5 encodes questions and the texts searched with different prefixes)."""
+    vector: FloatVector = query_vectors(encoder, [text])[0]
+    return vector
+
+
+def query_vectors(encoder: Encoder, texts: Sequence[str]) -> FloatMatrix:
+    """Customers' messages as vectors, in one call (see `query_vector`)."""
     encode = getattr(encoder, "encode_queries", None) or encoder.encode
-    return np.asarray(encode([text])[0], dtype=np.float32)
+    return np.asarray(encode(texts), dtype=np.float32).reshape(len(texts), -1)
+
+
+class MessageVectors:
+    """The vectors of the batch of messages about to be decided, keyed by the encoder's text.
+
+    The core handles the events that arrive together as one batch; encoding their
+    messages in one encoder call costs USE multilingual about a third of encoding
+    them one by one (the weights are read once per batch, not once per message:
+    BENCHMARKS.md 2.4). The decisions then find their vectors here. It holds the
+    latest batch only, at most `size` texts (a larger batch only loses part of the
+    saving): a hand-over from the pre-pass to the decisions, not a cache; repeats
+    across batches are the encoder's recent-message cache's business.
+    """
+
+    SIZE = 512
+
+    def __init__(self, size: int = SIZE) -> None:
+        self._size = size
+        self._vectors: dict[str, FloatVector] = {}
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get(self, text: str) -> FloatVector | None:
+        return self._vectors.get(text)
+
+    def fill(self, texts: Sequence[str], encode: Callable[[Sequence[str]], FloatMatrix]) -> None:
+        """Encode `texts` (each once) in one call, in place of the previous batch."""
+        unique = list(dict.fromkeys(texts))[: self._size]
+        self._vectors = dict(zip(unique, encode(unique), strict=True)) if unique else {}
+
+    def add(self, texts: Sequence[str], encode: Callable[[Sequence[str]], FloatMatrix]) -> None:
+        """Encode those of `texts` not here yet in one call, beside the current batch (a long
+        message's question parts); past `size` the first ones go."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))[: self._size]
+        if not missing:
+            return
+        self._vectors.update(zip(missing, encode(missing), strict=True))
+        for text in list(self._vectors)[: max(0, len(self._vectors) - self._size)]:
+            del self._vectors[text]
 
 
 def entry_texts(entry: SopEntry) -> list[str]:
@@ -225,6 +279,8 @@ class SemanticIndex:
     ) -> None:
         self.encoder = encoder
         self._prepare = prepare or _unchanged
+        self._ahead = MessageVectors()
+        self._ahead_texts: dict[str, str] = {}  # message -> its encoder text, for the batch's messages
         self.size = len(entries)
         self.mix = MIXES.get(model_name(encoder), MINILM_MIX)
         texts: list[str] = []
@@ -289,8 +345,29 @@ class SemanticIndex:
         return SemanticIndex(entries, self.encoder, self._vectors, self._prepare)
 
     def vector(self, text: str) -> FloatVector:
-        """The message as the encoder sees it."""
-        return query_vector(self.encoder, self._prepare(text))
+        """The message as the encoder sees it (encoded ahead by `encode_ahead`, or now)."""
+        prepared = self._ahead_texts.get(text) or self._prepare(text)
+        ahead = self._ahead.get(prepared)
+        return ahead if ahead is not None else query_vector(self.encoder, prepared)
+
+    def encode_ahead(self, texts: Sequence[str], *, replace: bool = True) -> None:
+        """Encode the messages about to be decided in one encoder call (see `MessageVectors`):
+        a new batch (`replace`), or texts to decide beside it (a long message's parts).
+
+        Only a saving: a message not encoded ahead is encoded when it is decided.
+        """
+        if replace or len(self._ahead_texts) > len(texts) + MessageVectors.SIZE:
+            self._ahead_texts = {}
+        # each message's encoder text, kept beside its vector: the decision need not derive it again
+        for text in texts:
+            if text not in self._ahead_texts:
+                self._ahead_texts[text] = self._prepare(text)
+        prepared = [self._ahead_texts[text] for text in texts]
+        encode = partial(query_vectors, self.encoder)
+        if replace:
+            self._ahead.fill(prepared, encode)
+        else:
+            self._ahead.add(prepared, encode)
 
     def signals(self, text: str, lexical: FloatMatrix | None = None) -> SemanticSignals:
         return self.signals_for(self.vector(text), lexical)
@@ -381,22 +458,35 @@ class _BlasLimit:
     A message is one matrix-vector product and the classifier's training a few
     hundred small ones: on a busy two-core machine OpenBLAS's default of a
     thread per core made them 3x slower (and a single encoding's p99 ~200 ms),
-    not faster. threadpoolctl switches it per call (~4 µs); without it, nothing is done.
+    not faster. The BLAS libraries are found once (threadpoolctl) and each call
+    only reads their thread counts and sets those above one: ~19 µs, against ~72 µs
+    for threadpoolctl's own `limit` (loaded machine). Without threadpoolctl, nothing is done.
     """
 
     def __init__(self) -> None:
-        self._limit: Any = None
+        self._libraries: list[Any] = []
         try:
             from threadpoolctl import ThreadpoolController
 
-            self._limit = ThreadpoolController().limit
+            self._libraries = list(ThreadpoolController().select(user_api="blas").lib_controllers)
         except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-            self._limit = None
+            self._libraries = []
 
     def __call__(self) -> AbstractContextManager[Any]:
-        if self._limit is None:
+        if not self._libraries:
             return nullcontext()
-        return self._limit(limits=1, user_api="blas")  # type: ignore[no-any-return]
+        return self._limited()
+
+    @contextmanager
+    def _limited(self) -> Iterator[None]:
+        changed = [(library, threads) for library in self._libraries if (threads := library.get_num_threads()) != 1]
+        for library, _ in changed:
+            library.set_num_threads(1)
+        try:
+            yield
+        finally:
+            for library, threads in changed:
+                library.set_num_threads(threads)
 
 
 @cache

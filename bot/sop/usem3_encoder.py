@@ -63,8 +63,19 @@ class Usem3Encoder:
         self.cache_key = f"{MODEL_NAME}-{version or 'unknown'}"
         self._recent = RecentEncodings(self._encode, cache_size)
 
+    @property
+    def recent(self) -> RecentEncodings:
+        """The recent-message cache (its `size` may be changed: `bench.core` sets 0)."""
+        return self._recent
+
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        """The SOP's texts (a single text is looked up among recent messages first)."""
         return self._recent.encode(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> FloatMatrix:
+        """Customers' messages, one or a batch: repeats come from the recent-message cache,
+        the rest is encoded in one call (a batch costs a fraction of one call each)."""
+        return self._recent.encode_messages(texts)
 
     def _encode(self, texts: Sequence[str]) -> FloatMatrix:
         if not texts:

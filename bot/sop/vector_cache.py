@@ -11,8 +11,8 @@ looking up a thousand vectors reads a thousand rows, and the operating system's
 page cache, not the process, holds the rest. A build that encoded new texts
 writes a whole new file beside the old one and renames it into place, so a
 worker starting at the same moment sees the old file or the new one, never half.
-Messages (single texts) never touch the disk: the encoder's recent-message
-cache serves them.
+Messages never touch the disk (`encode_queries`, also for a batch of them
+encoded ahead): the encoder's recent-message cache serves repeats.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def text_key(text: str) -> bytes:
 class PersistentVectors:
     """Wraps an encoder that has a `cache_key`: batches (SOP builds) are looked up on disk first.
 
-    Everything else the encoder offers (`encode_queries`, `cache_key`) passes through.
+    Customers' messages go through `encode_queries`, straight to the encoder.
     """
 
     def __init__(self, encoder: Encoder, directory: Path, *, max_vectors: int = MAX_VECTORS) -> None:
@@ -55,8 +55,12 @@ class PersistentVectors:
         self.path = directory / f"vectors-{key}.npy"
         self._max_vectors = max_vectors
         self._warned = False
-        if hasattr(encoder, "encode_queries"):
-            self.encode_queries = encoder.encode_queries
+
+    def encode_queries(self, texts: Sequence[str]) -> FloatMatrix:
+        """Customers' messages, one or a batch encoded ahead: never looked up on or written to
+        disk (they are not the SOP's, and a customer's words stay out of files)."""
+        encode = getattr(self._encoder, "encode_queries", None) or self._encoder.encode
+        return encode(texts)
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
         if len(texts) <= 1:
