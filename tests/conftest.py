@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.config import SAMPLE_SOP_DIR, Settings, load_settings
+from bot.storage import Database, Store
 from bot.storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("BOT_TEST_POSTGRES_URL")
@@ -137,3 +138,12 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 def settings(sqlite_database_url: str) -> Settings:
     return make_settings(sqlite_database_url)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """A migrated store on each database `database_url` gives (a test module may define its own)."""
+    await upgrade(database_url)
+    database = Database(database_url)
+    yield Store(database)
+    await database.dispose()

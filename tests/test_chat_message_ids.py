@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.actions import Send
 from bot.events import Address
-from bot.storage import Database, Store
-from bot.storage.migrate import upgrade
+from bot.storage import Store
 from bot.storage.outbox import AttemptLog
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CHAT = Address("telegram", "5012345678")
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    await upgrade(database_url)
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 async def started_mark(store: Store, key: str) -> int | None:

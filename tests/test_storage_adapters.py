@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.actions import Send
 from bot.events import Address
-from bot.storage import Database, Store
-from bot.storage.migrate import upgrade
+from bot.storage import Store
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    await upgrade(database_url)
-    database = Database(database_url)
-    yield Store(database)
-    await database.dispose()
 
 
 async def test_a_late_delivered_never_hides_read_and_failed_is_final(store: Store) -> None:
