@@ -38,7 +38,8 @@ nothing for the messages with no listed word at all, which are nearly all of the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -79,7 +80,12 @@ class CueWords:
     right_after: frozenset[str] = frozenset()
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and (word in self.exact or word.startswith(self.prefixes))
+        if not isinstance(word, str):
+            return False
+        if word in self.exact or word.startswith(self.prefixes):
+            return True
+        # `dahaknya`, `catnya`: the cue with the enclitic Indonesian puts on nearly any noun
+        return len(word) > 5 and word.endswith("nya") and word[:-3] in self.exact
 
     def near(self, around: Surroundings, clause: Surroundings | None = None) -> str | None:
         """The first cue among the words around a hit, or None. Cues that must stand right
@@ -124,7 +130,15 @@ class ContextRules:
     self_words: CueWords = CueWords()
     people: CueWords = CueWords()
     banter: CueWords = CueWords()
+    vocative: frozenset[str] = frozenset()
+    verbs: CueWords = CueWords()
+    not_verbs: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
+
+    def is_verb(self, word: str) -> bool:
+        """Whether `word` reads as a verb (`liat`, `ngajak`, `dioyak`): listed, or with a
+        verb prefix, and not one of the everyday words that only look so (`dia`, `memang`)."""
+        return word in self.verbs and word not in self.not_verbs
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +204,16 @@ def judge(
     elif _replied_to(around, clause, rules):
         score += ADDRESSED
         reasons.append("reply")
+    elif _said_to_you(around, clause, rules, facts.text):
+        score += ADDRESSED
+        reasons.append("said to you")
+    # called so by a pronoun, `dasar` or a reply (not `hey`, which may call a dog), only the word's
+    # own clause can show another sense: in `anjing lo, kucing tetangga lo tendang` the cat
+    # is a new sentence, not the dog's company
+    person = "reply" in reasons or (
+        addressed and _next_to(spoken_to, rules.vocative, rules.vocative, rules.fillers)
+    )
+    aimed = bool(reasons)
     fragment = facts.text[around.span[0] : around.span[1]]
     if _disguised(fragment, around.words):
         score += DISGUISED
@@ -211,7 +235,9 @@ def judge(
     if entry.needs_boost and not boosted:
         return Judgement(0.0, (*reasons, "no cue"))
     for sense in entry.senses:
-        cue = _sense_cue(sense, around, clause, rules, facts, fragment)
+        cue = _sense_cue(sense, clause if person else around, clause, rules, facts, fragment)
+        if cue is None and sense in OBJECT_SENSES and not aimed:
+            cue = _object_of_verb(clause, rules)
         if cue is not None:
             score += INNOCENT_SENSE
             reasons.append(f"{sense}:{cue}")
@@ -238,12 +264,19 @@ def with_others(
     """Each hit's judgement with the evidence of the other hits of the same message: another
     term that counts on its own (or that is live and right next to it), or the same term
     again. Two words that each need context prove nothing about each other from afar
-    (`debat cebong vs kampret`)."""
+    (`debat cebong vs kampret`).
+
+    Words listed one after another share their role: after `istilah cebong, kampret,
+    kadrun` all three are mentioned, not used; and a list of three or more live words
+    (`munafik, pengecut, penjilat`) is name-calling, each word evidence for the others."""
+    judgements = list(_mentioned_in_lists(spans, judgements, text))
     live = [judgement.score > _EPSILON for judgement in judgements]
     runs = _runs(terms, spans, text)
     strong = [counts(judgement.score) for judgement in judgements]
+    listed = _long_lists(terms, spans, live, text)
     for index, judgement in enumerate(judgements):
-        another = repeated = False
+        another = listed[index]
+        repeated = False
         for other in range(len(judgements)):
             if other == index or not live[other] or _overlap(spans[index], spans[other]):
                 continue
@@ -260,6 +293,56 @@ def with_others(
             score += REPEATED
             reasons.append("repeated")
         yield Judgement(score, tuple(reasons))
+
+
+_LIST_GAP_RE = re.compile(r"\s*(?:[,/&]\s*)*(?:(?:dan|atau|and|or|sama)\s+)?", re.IGNORECASE)
+_MIN_LIST = 3
+_MENTIONED = "mentioned"
+
+
+def _listed_after(spans: Sequence[tuple[int, int]], index: int, text: str) -> bool:
+    """Whether hit `index` follows hit `index - 1` in a list: only commas, `/`, `&`, `dan`,
+    `atau` between (`cebong, kampret dan kadrun`)."""
+    gap_start, gap_end = spans[index - 1][1], spans[index][0]
+    if gap_start > gap_end or gap_end - gap_start > 12:
+        return False
+    return _LIST_GAP_RE.fullmatch(text, gap_start, gap_end) is not None
+
+
+def _mentioned_in_lists(
+    spans: Sequence[tuple[int, int]], judgements: Sequence[Judgement], text: str
+) -> Iterator[Judgement]:
+    """The judgements, with every word listed after a mentioned one mentioned too."""
+    previous_mentioned = False
+    for index, judgement in enumerate(judgements):
+        mentioned = _MENTIONED in judgement.reasons
+        if not mentioned and previous_mentioned and _listed_after(spans, index, text):
+            judgement = Judgement(judgement.score + MENTIONED, (*judgement.reasons, _MENTIONED))
+            mentioned = True
+        previous_mentioned = mentioned
+        yield judgement
+
+
+def _long_lists(
+    terms: Sequence[str], spans: Sequence[tuple[int, int]], live: Sequence[bool], text: str
+) -> list[bool]:
+    """For each hit, whether it is one of `_MIN_LIST` or more different live words listed in
+    a row (`gila gila gila` is one word said three times: see `_runs`)."""
+    listed = [False] * len(spans)
+    start = 0
+    for index in range(1, len(spans) + 1):
+        if (
+            index < len(spans)
+            and live[index]
+            and live[index - 1]
+            and terms[index] not in terms[start:index]
+            and _listed_after(spans, index, text)
+        ):
+            continue
+        if index - start >= _MIN_LIST:
+            listed[start:index] = [True] * (index - start)
+        start = index
+    return listed
 
 
 def _runs(terms: Sequence[str], spans: Sequence[tuple[int, int]], text: str) -> list[int]:
@@ -284,6 +367,39 @@ def counts(score: float) -> bool:
 
 
 _CLAUSE_END_RE = re.compile(r"[,.!?;:()\n]")
+_MAX_SUBJECT_DISTANCE = 8
+
+
+def _object_of_verb(clause: Surroundings, rules: ContextRules) -> str | None:
+    """`liat anjing ketabrak motor`, `ngajak anjing jalan`, `dioyak asu pas mulih`: right
+    after a verb, with the clause going on, the word is the thing acted on. A word after a
+    verb that ends its clause (`minggir anjing`, `ngapain sih anjing`) is a call, not this."""
+    if not clause.before or not rules.is_verb(clause.before[-1]):
+        return None
+    if not any(word not in rules.fillers for word in clause.after):
+        return None
+    return f"after {clause.before[-1]}"
+
+
+def _said_to_you(around: Surroundings, clause: Surroundings, rules: ContextRules, text: str) -> bool:
+    """`lu tuh dari dulu sampe sekarang tetep aja munafik`: a word that ends a clause whose
+    subject is the person spoken to, however far back (up to `_MAX_SUBJECT_DISTANCE` words).
+    Not when it is the object of a verb or a preposition (`lu pernah liat monyet`, `kamu
+    ke kampung keling`): then it is not what they are called."""
+    if any(word not in rules.fillers for word in clause.after):
+        return False
+    if clause.before and (rules.is_verb(clause.before[-1]) or clause.before[-1] in _NOT_PREDICATE):
+        return False
+    start = around.span[0]
+    head = text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_END_RE.finditer(head)), default=0)
+    words = [word.lower() for word in _WORD_CHARS_RE.findall(head[cut:])][-_MAX_SUBJECT_DISTANCE:]
+    for word in reversed(words):  # the nearest person wins: `lu tau gak, gw emang bego`
+        if word in rules.addressed_after:
+            return True
+        if word in rules.self_words:
+            return False
+    return False
 
 
 def _within_clause(around: Surroundings, text: str) -> Surroundings:
@@ -313,7 +429,7 @@ def _adjacent(first: tuple[int, int], second: tuple[int, int], text: str) -> boo
 
 
 def _next_to(
-    around: Surroundings, before: CueWords, after: CueWords, fillers: frozenset[str]
+    around: Surroundings, before: Container[str], after: Container[str], fillers: frozenset[str]
 ) -> bool:
     """A word of `before` ahead of the hit or of `after` behind it, with at most
     `_MAX_FILLERS` filler words between (`lo tuh X`, `X banget sih lu`)."""
@@ -333,6 +449,21 @@ NEGATIONS = frozenset({"bukan", "tidak", "tak", "gak", "ga", "nggak", "enggak", 
 _NOT_PREDICATE = frozenset({"di", "ke", "dari", "yang", "yg", "dan", "sama", "dengan", "dgn",
                             "buat", "untuk", "utk", "pada", "dalam", "dlm", "of", "in", "on",
                             "at", "and"})  # fmt: skip
+
+
+def called(before: Sequence[str], rules: ContextRules) -> bool:
+    """Whether the words `before` a phrase call someone by it: a vocative right before
+    (`dasar anak anjing`, `lu semua anak anjing`, `kalian anak anjing`), itself not the
+    object of a word before it (`cocok sama kamu tai lalat di pipi`)."""
+    for count, word in enumerate(reversed(before)):
+        if word in rules.vocative:
+            index = len(before) - count - 1
+            return index == 0 or not (
+                before[index - 1] in _NOT_PREDICATE or rules.is_verb(before[index - 1])
+            )
+        if word not in rules.fillers or count >= _MAX_FILLERS:
+            return False
+    return False
 
 
 def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
@@ -389,7 +520,7 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
     """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
     words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
     (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
-    typed = _WORD_CHARS_RE.findall(fragment.lower())
+    typed = _WORD_CHARS_RE.findall(_without_accents(fragment.lower()))
     if typed == list(words):
         return False
     # letters stretched for emphasis are not a disguise: `GILAAA`, `anjiiir` shout, not hide
@@ -397,6 +528,14 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
 
 
 _RUN_RE = re.compile(r"([^\W\d_])\1+")
+
+
+def _without_accents(text: str) -> str:
+    """`morón` as `moron`: an accent is how a foreign name is spelled, not a disguise."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _sense_cue(
@@ -443,8 +582,10 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 
 _SECTIONS = (
     "addressed before", "addressed after", "filler", "mention", "mention after", "self", "people",
-    "banter",
+    "banter", "vocative", "verb", "not verb",
 )  # fmt: skip
+OBJECT_SENSES = frozenset({"animal"})
+"""Senses a word has when it is the object of a verb (`pelihara anjing`, `dioyak asu`)."""
 
 
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
@@ -477,6 +618,9 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         self_words=CueWords.parse(sections.get("self", ())),
         people=CueWords.parse(sections.get("people", ())),
         banter=CueWords.parse(sections.get("banter", ())),
+        vocative=frozenset(sections.get("vocative", ())),
+        verbs=CueWords.parse(sections.get("verb", ())),
+        not_verbs=CueWords.parse(sections.get("not verb", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
             for name, words in sections.items()
