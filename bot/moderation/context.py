@@ -9,7 +9,11 @@ context) plus the evidence around it, and it counts when the score reaches `THRE
 Evidence that it is abuse (each `+0.5`):
 
 * **addressed**: aimed at a person: `dasar X`, `lo X`, `kamu itu X`, `muka lo kayak X`,
-  `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`);
+  `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`); or the
+  word ending a clause a person began, however far back (`lu tuh dari dulu tetep aja
+  munafik`), unless it is the object of a verb or a preposition there;
+* **listed**: one of three or more different live terms in a row (`munafik, pengecut,
+  penjilat`);
 * **another term** in the same message that counts on its own (`babi lu, bangsat`), or one
   that needs context right next to it (`kafir laknat`);
 * **repeated**: the same term again elsewhere in the message;
@@ -22,11 +26,15 @@ Evidence that it is abuse (each `+0.5`):
 Evidence that it is not (each `-1`):
 
 * **an innocent sense**: a cue word of one of the term's senses (`unless animal`) within
-  `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`); for the senses
+  `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`; a word called at a
+  person by a pronoun, `dasar` or a reply, only within its clause); for the senses
   `name` and `place` also the word written with a capital in mid-sentence or before
-  another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`);
+  another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`); for `animal` also the
+  word right after a verb with its clause going on, not aimed at anyone (`liat anjing
+  ketabrak motor`, `dioyak asu pas mulih`; but `minggir anjing` is a call);
 * **mentioned, not used**: in quotes, right after `kata`/`istilah`/`the word`, or right
-  before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`);
+  before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`),
+  or listed right after a mentioned term (`istilah cebong, kampret, kadrun`);
 * **said of oneself** (insults only, and not when also aimed at someone: `gw bilang bego
   lu`): `bego banget gw`, `gw emang goblok`.
 
@@ -131,6 +139,7 @@ class ContextRules:
     people: CueWords = CueWords()
     banter: CueWords = CueWords()
     vocative: frozenset[str] = frozenset()
+    subjects: frozenset[str] = frozenset()
     verbs: CueWords = CueWords()
     not_verbs: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
@@ -160,6 +169,15 @@ class MessageFacts:
     text: str
     _shouting: bool | None = None
     _title_case: bool | None = None
+    _clauses: bool | None = None
+
+    @property
+    def has_clauses(self) -> bool:
+        """Whether any punctuation cuts the message into clauses (if not, a hit's clause is
+        simply the words around it, and nothing needs cutting)."""
+        if self._clauses is None:
+            self._clauses = _CLAUSE_END_RE.search(self.text) is not None
+        return self._clauses
 
     @property
     def shouting(self) -> bool:
@@ -193,7 +211,7 @@ def judge(
     """Weight plus the evidence found around one hit (not yet `with_others`)."""
     score = entry.weight
     reasons: list[str] = []
-    clause = _within_clause(around, facts.text)
+    clause = _within_clause(around, facts.text) if facts.has_clauses else around
     # a vocative may stand before a comma (`hey, mutt`), a pronoun after one starts a new
     # clause (`kampret, lu yg ngabisin gorengan`: the exclamation is not aimed at "lu")
     spoken_to = Surroundings(around.words, around.before, clause.after, around.span)
@@ -204,7 +222,7 @@ def judge(
     elif _replied_to(around, clause, rules):
         score += ADDRESSED
         reasons.append("reply")
-    elif _said_to_you(around, clause, rules, facts.text):
+    elif (entry.weight < THRESHOLD or entry.senses) and _said_to_you(around, clause, rules, facts.text):
         score += ADDRESSED
         reasons.append("said to you")
     # called so by a pronoun, `dasar` or a reply (not `hey`, which may call a dog), only the word's
@@ -383,9 +401,10 @@ def _object_of_verb(clause: Surroundings, rules: ContextRules) -> str | None:
 
 def _said_to_you(around: Surroundings, clause: Surroundings, rules: ContextRules, text: str) -> bool:
     """`lu tuh dari dulu sampe sekarang tetep aja munafik`: a word that ends a clause whose
-    subject is the person spoken to, however far back (up to `_MAX_SUBJECT_DISTANCE` words).
-    Not when it is the object of a verb or a preposition (`lu pernah liat monyet`, `kamu
-    ke kampung keling`): then it is not what they are called."""
+    subject is a person (`[subject]`: the one spoken to, `dia`, `mereka`), however far back
+    (up to `_MAX_SUBJECT_DISTANCE` words). Not when it is the object of a verb or of a
+    preposition (`lu pernah liat monyet`, `kamu ke kampung keling`): then it is not what
+    they are called."""
     if any(word not in rules.fillers for word in clause.after):
         return False
     if clause.before and (rules.is_verb(clause.before[-1]) or clause.before[-1] in _NOT_PREDICATE):
@@ -395,7 +414,7 @@ def _said_to_you(around: Surroundings, clause: Surroundings, rules: ContextRules
     cut = max((m.end() for m in _CLAUSE_END_RE.finditer(head)), default=0)
     words = [word.lower() for word in _WORD_CHARS_RE.findall(head[cut:])][-_MAX_SUBJECT_DISTANCE:]
     for word in reversed(words):  # the nearest person wins: `lu tau gak, gw emang bego`
-        if word in rules.addressed_after:
+        if word in rules.subjects:
             return True
         if word in rules.self_words:
             return False
@@ -582,7 +601,7 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 
 _SECTIONS = (
     "addressed before", "addressed after", "filler", "mention", "mention after", "self", "people",
-    "banter", "vocative", "verb", "not verb",
+    "banter", "vocative", "subject", "verb", "not verb",
 )  # fmt: skip
 OBJECT_SENSES = frozenset({"animal"})
 """Senses a word has when it is the object of a verb (`pelihara anjing`, `dioyak asu`)."""
@@ -590,8 +609,9 @@ OBJECT_SENSES = frozenset({"animal"})
 
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
     """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
-    `[mention]`, `[mention after]`, `[self]` and `[sense NAME]` sections, words separated by spaces or lines, `#`
-    comments. A word may be written `word*` (any word starting so), `word>` (only right
+    `[mention]`, `[mention after]`, `[self]`, `[people]`, `[banter]`, `[vocative]`,
+    `[subject]`, `[verb]`, `[not verb]` and `[sense NAME]` sections, words separated by
+    spaces or lines, `#` comments. A word may be written `word*` (any word starting so), `word>` (only right
     before the term) or `<word` (only right after it). Raises WordListError naming the line.
     """
     sections: dict[str, list[str]] = {}
@@ -619,6 +639,7 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         people=CueWords.parse(sections.get("people", ())),
         banter=CueWords.parse(sections.get("banter", ())),
         vocative=frozenset(sections.get("vocative", ())),
+        subjects=frozenset(sections.get("subject", ())),
         verbs=CueWords.parse(sections.get("verb", ())),
         not_verbs=CueWords.parse(sections.get("not verb", ())),
         senses={
