@@ -391,12 +391,15 @@ _MAX_SUBJECT_DISTANCE = 8
 def _object_of_verb(clause: Surroundings, rules: ContextRules) -> str | None:
     """`liat anjing ketabrak motor`, `ngajak anjing jalan`, `dioyak asu pas mulih`: right
     after a verb, with the clause going on, the word is the thing acted on. A word after a
-    verb that ends its clause (`minggir anjing`, `ngapain sih anjing`) is a call, not this."""
+    verb known only by its prefix that ends its clause (`ngapain anjing`, `minggir anjing`
+    is no verb at all) is a call; after a listed verb it is still its object (`lu punya
+    anjing?`, `gw takut anjing`)."""
     if not clause.before or not rules.is_verb(clause.before[-1]):
         return None
-    if not any(word not in rules.fillers for word in clause.after):
-        return None
-    return f"after {clause.before[-1]}"
+    verb = clause.before[-1]
+    if verb not in rules.verbs.exact and not any(word not in rules.fillers for word in clause.after):
+        return None  # only a verb listed as such takes its object at a clause's end: `punya anjing?`
+    return f"after {verb}"
 
 
 def _said_to_you(around: Surroundings, clause: Surroundings, rules: ContextRules, text: str) -> bool:
@@ -416,7 +419,7 @@ def _said_to_you(around: Surroundings, clause: Surroundings, rules: ContextRules
     for word in reversed(words):  # the nearest person wins: `lu tau gak, gw emang bego`
         if word in rules.subjects:
             return True
-        if word in rules.self_words:
+        if word in rules.self_words or word in NEGATIONS:  # `kamu gak useless kok`
             return False
     return False
 

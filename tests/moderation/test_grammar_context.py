@@ -31,6 +31,7 @@ THE_ANIMAL = [
     "ngapain anjing itu masuk rumah gw",
     "Pemilik anjing wajib bawa kantong buat kotorannya",
     "My bitch just had her first litter",
+    "lu punya anjing?",  # a listed verb takes its object at the clause's end too
 ]
 
 
@@ -77,6 +78,7 @@ def test_a_word_ending_a_clause_whose_subject_is_you_is_said_to_you(words: WordF
         "kamu pernah lihat monyet?",  # the object of a verb
         "lu mau ke kampung keling?",  # after a preposition
         "kamu tau gak sih aku tuh emang bego",  # the nearest person is the speaker
+        "kamu tuh sebenernya bukan pengecut",  # denied, not said
         "munafik itu sifat yang dibenci semua orang, kata kamu",  # not the end of its clause
     ],
 )
