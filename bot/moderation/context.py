@@ -225,9 +225,9 @@ def judge(
     elif (entry.weight < THRESHOLD or entry.senses) and _said_to_you(around, clause, rules, facts.text):
         score += ADDRESSED
         reasons.append("said to you")
-    # called so by a pronoun, `dasar` or a reply (not `hey`, which may call a dog), only the word's
-    # own clause can show another sense: in `anjing lo, kucing tetangga lo tendang` the cat
-    # is a new sentence, not the dog's company
+    # called so by a pronoun, `dasar` or a reply (not `hey`, which may call a dog), only
+    # the word's own clause can show another sense: in `anjing lo, kucing tetangga lo
+    # tendang` the cat is a new sentence, not the dog's company
     person = "reply" in reasons or (
         addressed and _next_to(spoken_to, rules.vocative, rules.vocative, rules.fillers)
     )
@@ -614,8 +614,9 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
     """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
     `[mention]`, `[mention after]`, `[self]`, `[people]`, `[banter]`, `[vocative]`,
     `[subject]`, `[verb]`, `[not verb]` and `[sense NAME]` sections, words separated by
-    spaces or lines, `#` comments. A word may be written `word*` (any word starting so), `word>` (only right
-    before the term) or `<word` (only right after it). Raises WordListError naming the line.
+    spaces or lines, `#` comments. A word may be written `word*` (any word starting so),
+    `word>` (only right before the term) or `<word` (only right after it). Raises
+    WordListError naming the line.
     """
     sections: dict[str, list[str]] = {}
     current: list[str] | None = None

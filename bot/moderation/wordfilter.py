@@ -370,9 +370,10 @@ class WordFilter:
                 covered = self._allowed_from(words, before, after)
                 if covered is not None:
                     lead = before[covered:]
-                    if not called(before[:covered], self._context):
+                    if not lead or not called(before[:covered], self._context):
                         continue
-                    # `dasar anak anjing`: the allowed phrase is itself what they are called
+                    # `dasar anak anjing`: a phrase with a word before the term (`anak`) is
+                    # itself what they are called; `lu tai lalat` is not said to insult
                     word_start -= sum(len(word) + 1 for word in lead)
                     words, before = (*lead, *words), before[:covered]
             span = located.span(word_start, word_end)

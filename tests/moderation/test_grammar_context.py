@@ -106,6 +106,7 @@ def test_an_allowed_phrase_called_at_someone_counts(words: WordFilter, text: str
         "kamu kok lucu banget sih kayak anak anjing",
         "cocok banget sama kamu tai lalat di pipi",  # "kamu" is what it suits
         "lu punya anak anjing?",
+        "dasar tai lalat, nempel di pipi terus",  # a phrase that starts with the term
     ],
 )
 def test_an_allowed_phrase_near_a_pronoun_stays_allowed(words: WordFilter, text: str) -> None:
