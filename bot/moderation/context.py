@@ -9,7 +9,11 @@ context) plus the evidence around it, and it counts when the score reaches `THRE
 Evidence that it is abuse (each `+0.5`):
 
 * **addressed**: aimed at a person: `dasar X`, `lo X`, `kamu itu X`, `muka lo kayak X`,
-  `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`);
+  `X lu`, `X banget lo`, `you X`, or the term with `-mu`/`-lu`/`-lo` (`babimu`); or the
+  word ending a clause a person began, however far back (`lu tuh dari dulu tetep aja
+  munafik`), unless it is the object of a verb or a preposition there;
+* **listed**: one of three or more different live terms in a row (`munafik, pengecut,
+  penjilat`);
 * **another term** in the same message that counts on its own (`babi lu, bangsat`), or one
   that needs context right next to it (`kafir laknat`);
 * **repeated**: the same term again elsewhere in the message;
@@ -22,11 +26,15 @@ Evidence that it is abuse (each `+0.5`):
 Evidence that it is not (each `-1`):
 
 * **an innocent sense**: a cue word of one of the term's senses (`unless animal`) within
-  `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`); for the senses
+  `WINDOW` words (`anjing saya sakit`, `sate babi`, `homo sapiens`; a word called at a
+  person by a pronoun, `dasar` or a reply, only within its clause); for the senses
   `name` and `place` also the word written with a capital in mid-sentence or before
-  another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`);
+  another capitalised word (`Pak Tai`, `near Dildo`, `Tai Shan`); for `animal` also the
+  word right after a verb with its clause going on, not aimed at anyone (`liat anjing
+  ketabrak motor`, `dioyak asu pas mulih`; but `minggir anjing` is a call);
 * **mentioned, not used**: in quotes, right after `kata`/`istilah`/`the word`, or right
-  before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`);
+  before `artinya`/`means` (`kata "anjing" itu kasar`, `bangsat itu aslinya kutu busuk`),
+  or listed right after a mentioned term (`istilah cebong, kampret, kadrun`);
 * **said of oneself** (insults only, and not when also aimed at someone: `gw bilang bego
   lu`): `bego banget gw`, `gw emang goblok`.
 
@@ -38,7 +46,8 @@ nothing for the messages with no listed word at all, which are nearly all of the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -79,7 +88,12 @@ class CueWords:
     right_after: frozenset[str] = frozenset()
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and (word in self.exact or word.startswith(self.prefixes))
+        if not isinstance(word, str):
+            return False
+        if word in self.exact or word.startswith(self.prefixes):
+            return True
+        # `dahaknya`, `catnya`: the cue with the enclitic Indonesian puts on nearly any noun
+        return len(word) > 5 and word.endswith("nya") and word[:-3] in self.exact
 
     def near(self, around: Surroundings, clause: Surroundings | None = None) -> str | None:
         """The first cue among the words around a hit, or None. Cues that must stand right
@@ -124,7 +138,16 @@ class ContextRules:
     self_words: CueWords = CueWords()
     people: CueWords = CueWords()
     banter: CueWords = CueWords()
+    vocative: frozenset[str] = frozenset()
+    subjects: frozenset[str] = frozenset()
+    verbs: CueWords = CueWords()
+    not_verbs: CueWords = CueWords()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
+
+    def is_verb(self, word: str) -> bool:
+        """Whether `word` reads as a verb (`liat`, `ngajak`, `dioyak`): listed, or with a
+        verb prefix, and not one of the everyday words that only look so (`dia`, `memang`)."""
+        return word in self.verbs and word not in self.not_verbs
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +169,15 @@ class MessageFacts:
     text: str
     _shouting: bool | None = None
     _title_case: bool | None = None
+    _clauses: bool | None = None
+
+    @property
+    def has_clauses(self) -> bool:
+        """Whether any punctuation cuts the message into clauses (if not, a hit's clause is
+        simply the words around it, and nothing needs cutting)."""
+        if self._clauses is None:
+            self._clauses = _CLAUSE_END_RE.search(self.text) is not None
+        return self._clauses
 
     @property
     def shouting(self) -> bool:
@@ -179,7 +211,7 @@ def judge(
     """Weight plus the evidence found around one hit (not yet `with_others`)."""
     score = entry.weight
     reasons: list[str] = []
-    clause = _within_clause(around, facts.text)
+    clause = _within_clause(around, facts.text) if facts.has_clauses else around
     # a vocative may stand before a comma (`hey, mutt`), a pronoun after one starts a new
     # clause (`kampret, lu yg ngabisin gorengan`: the exclamation is not aimed at "lu")
     spoken_to = Surroundings(around.words, around.before, clause.after, around.span)
@@ -190,6 +222,16 @@ def judge(
     elif _replied_to(around, clause, rules):
         score += ADDRESSED
         reasons.append("reply")
+    elif (entry.weight < THRESHOLD or entry.senses) and _said_to_you(around, clause, rules, facts.text):
+        score += ADDRESSED
+        reasons.append("said to you")
+    # called so by a pronoun, `dasar` or a reply (not `hey`, which may call a dog), only
+    # the word's own clause can show another sense: in `anjing lo, kucing tetangga lo
+    # tendang` the cat is a new sentence, not the dog's company
+    person = "reply" in reasons or (
+        addressed and _next_to(spoken_to, rules.vocative, rules.vocative, rules.fillers)
+    )
+    aimed = bool(reasons)
     fragment = facts.text[around.span[0] : around.span[1]]
     if _disguised(fragment, around.words):
         score += DISGUISED
@@ -211,7 +253,9 @@ def judge(
     if entry.needs_boost and not boosted:
         return Judgement(0.0, (*reasons, "no cue"))
     for sense in entry.senses:
-        cue = _sense_cue(sense, around, clause, rules, facts, fragment)
+        cue = _sense_cue(sense, clause if person else around, clause, rules, facts, fragment)
+        if cue is None and sense in OBJECT_SENSES and not aimed:
+            cue = _object_of_verb(clause, rules)
         if cue is not None:
             score += INNOCENT_SENSE
             reasons.append(f"{sense}:{cue}")
@@ -238,12 +282,19 @@ def with_others(
     """Each hit's judgement with the evidence of the other hits of the same message: another
     term that counts on its own (or that is live and right next to it), or the same term
     again. Two words that each need context prove nothing about each other from afar
-    (`debat cebong vs kampret`)."""
+    (`debat cebong vs kampret`).
+
+    Words listed one after another share their role: after `istilah cebong, kampret,
+    kadrun` all three are mentioned, not used; and a list of three or more live words
+    (`munafik, pengecut, penjilat`) is name-calling, each word evidence for the others."""
+    judgements = list(_mentioned_in_lists(spans, judgements, text))
     live = [judgement.score > _EPSILON for judgement in judgements]
     runs = _runs(terms, spans, text)
     strong = [counts(judgement.score) for judgement in judgements]
+    listed = _long_lists(terms, spans, live, text)
     for index, judgement in enumerate(judgements):
-        another = repeated = False
+        another = listed[index]
+        repeated = False
         for other in range(len(judgements)):
             if other == index or not live[other] or _overlap(spans[index], spans[other]):
                 continue
@@ -260,6 +311,56 @@ def with_others(
             score += REPEATED
             reasons.append("repeated")
         yield Judgement(score, tuple(reasons))
+
+
+_LIST_GAP_RE = re.compile(r"\s*(?:[,/&]\s*)*(?:(?:dan|atau|and|or|sama)\s+)?", re.IGNORECASE)
+_MIN_LIST = 3
+_MENTIONED = "mentioned"
+
+
+def _listed_after(spans: Sequence[tuple[int, int]], index: int, text: str) -> bool:
+    """Whether hit `index` follows hit `index - 1` in a list: only commas, `/`, `&`, `dan`,
+    `atau` between (`cebong, kampret dan kadrun`)."""
+    gap_start, gap_end = spans[index - 1][1], spans[index][0]
+    if gap_start > gap_end or gap_end - gap_start > 12:
+        return False
+    return _LIST_GAP_RE.fullmatch(text, gap_start, gap_end) is not None
+
+
+def _mentioned_in_lists(
+    spans: Sequence[tuple[int, int]], judgements: Sequence[Judgement], text: str
+) -> Iterator[Judgement]:
+    """The judgements, with every word listed after a mentioned one mentioned too."""
+    previous_mentioned = False
+    for index, judgement in enumerate(judgements):
+        mentioned = _MENTIONED in judgement.reasons
+        if not mentioned and previous_mentioned and _listed_after(spans, index, text):
+            judgement = Judgement(judgement.score + MENTIONED, (*judgement.reasons, _MENTIONED))
+            mentioned = True
+        previous_mentioned = mentioned
+        yield judgement
+
+
+def _long_lists(
+    terms: Sequence[str], spans: Sequence[tuple[int, int]], live: Sequence[bool], text: str
+) -> list[bool]:
+    """For each hit, whether it is one of `_MIN_LIST` or more different live words listed in
+    a row (`gila gila gila` is one word said three times: see `_runs`)."""
+    listed = [False] * len(spans)
+    start = 0
+    for index in range(1, len(spans) + 1):
+        if (
+            index < len(spans)
+            and live[index]
+            and live[index - 1]
+            and terms[index] not in terms[start:index]
+            and _listed_after(spans, index, text)
+        ):
+            continue
+        if index - start >= _MIN_LIST:
+            listed[start:index] = [True] * (index - start)
+        start = index
+    return listed
 
 
 def _runs(terms: Sequence[str], spans: Sequence[tuple[int, int]], text: str) -> list[int]:
@@ -284,6 +385,43 @@ def counts(score: float) -> bool:
 
 
 _CLAUSE_END_RE = re.compile(r"[,.!?;:()\n]")
+_MAX_SUBJECT_DISTANCE = 8
+
+
+def _object_of_verb(clause: Surroundings, rules: ContextRules) -> str | None:
+    """`liat anjing ketabrak motor`, `ngajak anjing jalan`, `dioyak asu pas mulih`: right
+    after a verb, with the clause going on, the word is the thing acted on. A word after a
+    verb known only by its prefix that ends its clause (`ngapain anjing`, `minggir anjing`
+    is no verb at all) is a call; after a listed verb it is still its object (`lu punya
+    anjing?`, `gw takut anjing`)."""
+    if not clause.before or not rules.is_verb(clause.before[-1]):
+        return None
+    verb = clause.before[-1]
+    if verb not in rules.verbs.exact and not any(word not in rules.fillers for word in clause.after):
+        return None  # only a verb listed as such takes its object at a clause's end: `punya anjing?`
+    return f"after {verb}"
+
+
+def _said_to_you(around: Surroundings, clause: Surroundings, rules: ContextRules, text: str) -> bool:
+    """`lu tuh dari dulu sampe sekarang tetep aja munafik`: a word that ends a clause whose
+    subject is a person (`[subject]`: the one spoken to, `dia`, `mereka`), however far back
+    (up to `_MAX_SUBJECT_DISTANCE` words). Not when it is the object of a verb or of a
+    preposition (`lu pernah liat monyet`, `kamu ke kampung keling`): then it is not what
+    they are called."""
+    if any(word not in rules.fillers for word in clause.after):
+        return False
+    if clause.before and (rules.is_verb(clause.before[-1]) or clause.before[-1] in _NOT_PREDICATE):
+        return False
+    start = around.span[0]
+    head = text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_END_RE.finditer(head)), default=0)
+    words = [word.lower() for word in _WORD_CHARS_RE.findall(head[cut:])][-_MAX_SUBJECT_DISTANCE:]
+    for word in reversed(words):  # the nearest person wins: `lu tau gak, gw emang bego`
+        if word in rules.subjects:
+            return True
+        if word in rules.self_words or word in NEGATIONS:  # `kamu gak useless kok`
+            return False
+    return False
 
 
 def _within_clause(around: Surroundings, text: str) -> Surroundings:
@@ -313,7 +451,7 @@ def _adjacent(first: tuple[int, int], second: tuple[int, int], text: str) -> boo
 
 
 def _next_to(
-    around: Surroundings, before: CueWords, after: CueWords, fillers: frozenset[str]
+    around: Surroundings, before: Container[str], after: Container[str], fillers: frozenset[str]
 ) -> bool:
     """A word of `before` ahead of the hit or of `after` behind it, with at most
     `_MAX_FILLERS` filler words between (`lo tuh X`, `X banget sih lu`)."""
@@ -333,6 +471,21 @@ NEGATIONS = frozenset({"bukan", "tidak", "tak", "gak", "ga", "nggak", "enggak", 
 _NOT_PREDICATE = frozenset({"di", "ke", "dari", "yang", "yg", "dan", "sama", "dengan", "dgn",
                             "buat", "untuk", "utk", "pada", "dalam", "dlm", "of", "in", "on",
                             "at", "and"})  # fmt: skip
+
+
+def called(before: Sequence[str], rules: ContextRules) -> bool:
+    """Whether the words `before` a phrase call someone by it: a vocative right before
+    (`dasar anak anjing`, `lu semua anak anjing`, `kalian anak anjing`), itself not the
+    object of a word before it (`cocok sama kamu tai lalat di pipi`)."""
+    for count, word in enumerate(reversed(before)):
+        if word in rules.vocative:
+            index = len(before) - count - 1
+            return index == 0 or not (
+                before[index - 1] in _NOT_PREDICATE or rules.is_verb(before[index - 1])
+            )
+        if word not in rules.fillers or count >= _MAX_FILLERS:
+            return False
+    return False
 
 
 def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
@@ -389,7 +542,7 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
     """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
     words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
     (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
-    typed = _WORD_CHARS_RE.findall(fragment.lower())
+    typed = _WORD_CHARS_RE.findall(_without_accents(fragment.lower()))
     if typed == list(words):
         return False
     # letters stretched for emphasis are not a disguise: `GILAAA`, `anjiiir` shout, not hide
@@ -397,6 +550,14 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
 
 
 _RUN_RE = re.compile(r"([^\W\d_])\1+")
+
+
+def _without_accents(text: str) -> str:
+    """`morón` as `moron`: an accent is how a foreign name is spelled, not a disguise."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _sense_cue(
@@ -443,15 +604,19 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 
 _SECTIONS = (
     "addressed before", "addressed after", "filler", "mention", "mention after", "self", "people",
-    "banter",
+    "banter", "vocative", "subject", "verb", "not verb",
 )  # fmt: skip
+OBJECT_SENSES = frozenset({"animal"})
+"""Senses a word has when it is the object of a verb (`pelihara anjing`, `dioyak asu`)."""
 
 
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
     """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
-    `[mention]`, `[mention after]`, `[self]` and `[sense NAME]` sections, words separated by spaces or lines, `#`
-    comments. A word may be written `word*` (any word starting so), `word>` (only right
-    before the term) or `<word` (only right after it). Raises WordListError naming the line.
+    `[mention]`, `[mention after]`, `[self]`, `[people]`, `[banter]`, `[vocative]`,
+    `[subject]`, `[verb]`, `[not verb]` and `[sense NAME]` sections, words separated by
+    spaces or lines, `#` comments. A word may be written `word*` (any word starting so),
+    `word>` (only right before the term) or `<word` (only right after it). Raises
+    WordListError naming the line.
     """
     sections: dict[str, list[str]] = {}
     current: list[str] | None = None
@@ -477,6 +642,10 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         self_words=CueWords.parse(sections.get("self", ())),
         people=CueWords.parse(sections.get("people", ())),
         banter=CueWords.parse(sections.get("banter", ())),
+        vocative=frozenset(sections.get("vocative", ())),
+        subjects=frozenset(sections.get("subject", ())),
+        verbs=CueWords.parse(sections.get("verb", ())),
+        not_verbs=CueWords.parse(sections.get("not verb", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
             for name, words in sections.items()

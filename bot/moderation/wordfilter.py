@@ -44,6 +44,7 @@ from bot.moderation.context import (
     Judgement,
     MessageFacts,
     Surroundings,
+    called,
     counts,
     judge,
     load_default_context,
@@ -365,8 +366,16 @@ class WordFilter:
             words = tuple(readings[word_start:word_end].split(" "))
             before = _words_before(readings, word_start - 1, reach)
             after = _words_after(readings, word_end, reach)
-            if self._allowed and self._is_allowed(words, before, after):
-                continue
+            if self._allowed:
+                covered = self._allowed_from(words, before, after)
+                if covered is not None:
+                    lead = before[covered:]
+                    if not lead or not called(before[:covered], self._context):
+                        continue
+                    # `dasar anak anjing`: a phrase with a word before the term (`anak`) is
+                    # itself what they are called; `lu tai lalat` is not said to insult
+                    word_start -= sum(len(word) + 1 for word in lead)
+                    words, before = (*lead, *words), before[:covered]
             span = located.span(word_start, word_end)
             around = Surroundings(words, before[-WINDOW:], after[:WINDOW], span)
             judgement = judge(entry, around, self._context, facts)
@@ -397,25 +406,25 @@ class WordFilter:
             for (term, span), judgement in zip(keys, judged, strict=True)
         ]
 
-    def _is_allowed(
+    def _allowed_from(
         self, words: tuple[str, ...], before: tuple[str, ...], after: tuple[str, ...]
-    ) -> bool:
-        """Whether an allowed word or phrase covers the hit's words; a phrase also with its
-        letters doubled (`anak anjiing`), a single word only as written (`twatt` is allowed,
-        `twat` is not)."""
+    ) -> int | None:
+        """Where in `before` the allowed word or phrase covering the hit's words starts
+        (`len(before)` when it starts with the hit), or None when none covers them; a phrase
+        also with its letters doubled (`anak anjiing`), a single word only as written
+        (`twatt` is allowed, `twat` is not)."""
         known = self._allowed_words
         for word in words:
             word = _canonical(word)
             if word not in known and _squeezed(word) not in known:
-                return False
+                return None
         sequence = [_canonical(word) for word in (*before, *words, *after)]
         first, last = len(before), len(before) + len(words)
-        if self._covered(sequence, first, last, len(words), self._allowed):
-            return True
-        if not _DOUBLE_LETTER_RE.search(" ".join(sequence)):
-            return False  # squeezing changes nothing
-        squeezed = [_squeezed(word) for word in sequence]
-        return self._covered(squeezed, first, last, max(2, len(words)), self._allowed_phrases)
+        start = self._covered(sequence, first, last, len(words), self._allowed)
+        if start is None and _DOUBLE_LETTER_RE.search(" ".join(sequence)):  # else no change
+            squeezed = [_squeezed(word) for word in sequence]
+            start = self._covered(squeezed, first, last, max(2, len(words)), self._allowed_phrases)
+        return None if start is None else min(start, first)
 
     def _covered(
         self,
@@ -424,13 +433,13 @@ class WordFilter:
         last: int,
         shortest: int,
         phrases: frozenset[tuple[str, ...]],
-    ) -> bool:
-        """Whether a phrase of `phrases` covers `sequence[first:last]`."""
+    ) -> int | None:
+        """Where the phrase of `phrases` that covers `sequence[first:last]` starts, or None."""
         for size in range(shortest, self._longest_allowed + 1):
             for start in range(max(0, last - size), min(first, len(sequence) - size) + 1):
                 if tuple(sequence[start : start + size]) in phrases:
-                    return True
-        return False
+                    return start
+        return None
 
 
 def _in_original(hits: list[WordHit], view: TweetView | None, text: str) -> list[WordHit]:

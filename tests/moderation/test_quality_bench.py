@@ -85,3 +85,17 @@ def test_a_bad_corpus_is_a_one_line_error(
         quality.main(["--data", str(tmp_path), "--splits", "dev", "--chat-lines", "0"])
     error = capsys.readouterr().err
     assert stopped.value.code == 2 and message in error and error.count("\n") == 1
+
+
+def test_the_own_set_of_senses_is_measured_like_a_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [("clean", "animal", "anjing saya sakit"), ("abusive", "animal", "dasar anjing lu")]
+    senses = tmp_path / "senses.tsv"
+    senses.write_text("label\tkind\ttext\n" + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "dev.tsv").write_text("label\tkind\ttext\n", encoding="utf-8")
+    argv = ["--data", str(tmp_path), "--splits", "dev", "--chat-lines", "0"]
+    measured = quality.main([*argv, "--senses", str(senses), "--errors", "senses"])["senses"]["default"]
+    assert (measured["clean_flagged_lines"], measured["recall"]) == (0, 1.0)
+    assert capsys.readouterr().err == ""  # no mistakes to print
+    assert "senses" not in quality.main([*argv, "--senses", ""])
