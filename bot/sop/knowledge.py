@@ -39,6 +39,7 @@ class Scored:
     scores: FloatArray  # hybrid, or lexical without an encoder
     lexical: FloatArray
     semantic: SemanticSignals | None
+    containment: FloatArray  # `LexicalIndex.containment`, summed with the lexical scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +128,12 @@ class KnowledgeBase:
         return self._score(text, self._lexical.query_terms(text)).scores
 
     def _score(self, text: str, query: QueryTerms) -> Scored:
-        lexical = self._lexical.scores_for(query)
+        words = self._lexical.score(query)
+        lexical = words.scores
         if self._semantic is None or not len(lexical):
-            return Scored(lexical, lexical, None)
+            return Scored(lexical, lexical, None, words.containment)
         signals = self._semantic.signals(text, lexical)
-        return Scored(self._semantic.hybrid(signals, lexical), lexical, signals)
+        return Scored(self._semantic.hybrid(signals, lexical), lexical, signals, words.containment)
 
     def rank(self, text: str, k: int = RANKING_DEPTH) -> list[Match]:
         """The k best entries for `text`, best first, one Match per entry (score > 0 only)."""
@@ -187,6 +189,8 @@ class KnowledgeBase:
                 part_analysis = self._analyzer.analyse(part)
                 if len(part_analysis.terms) < 2 or self._analyzer.is_vague(part_analysis.terms):
                     continue
+                if part_analysis == analysis and self._reads_alike(part, text):
+                    continue  # the whole message again, punctuation aside: the same judgement
                 candidate = self._judge(part, part_analysis, mode, language)
                 if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
                     best = candidate
@@ -197,7 +201,7 @@ class KnowledgeBase:
         query = self._lexical.query_from_terms(terms, analysis.context, analysis.words)
         scored = self._score(text, query)
         ranking = self._ranking(scored.scores, RANKING_DEPTH)
-        shares = self._lexical.containment(query) if ranking else None  # once: evidence and `_contained`
+        shares = scored.containment if ranking else None  # evidence and `_contained`
         evidence = self._evidence(scored, query, len(terms), shares) if shares is not None else None
         confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
         foreign = self._foreign_name(analysis, self._index[ranking[0].entry.id]) if ranking else None
@@ -208,6 +212,10 @@ class KnowledgeBase:
         if decision.kind is DecisionKind.CLARIFY and evidence is not None and shares is not None and not foreign:
             decision = self._contained(decision, query, len(terms), mode, evidence.lexical, shares)
         return Assessment(decision, evidence, foreign)
+
+    def _reads_alike(self, text: str, other: str) -> bool:
+        """Whether the encoder reads both texts as one (always, without an encoder)."""
+        return self._semantic is None or self._semantic.encoder_text(text) == self._semantic.encoder_text(other)
 
     def _foreign_name(self, analysis: Analysis, entry: int) -> str | None:
         """Another company's name in the message that the best entry never mentions."""

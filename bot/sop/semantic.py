@@ -344,9 +344,13 @@ class SemanticIndex:
         """An index over `entries` that encodes only texts this one has not seen."""
         return SemanticIndex(entries, self.encoder, self._vectors, self._prepare)
 
+    def encoder_text(self, text: str) -> str:
+        """What the encoder reads of a message (kept from `encode_ahead`, or derived now)."""
+        return self._ahead_texts.get(text) or self._prepare(text)
+
     def vector(self, text: str) -> FloatVector:
         """The message as the encoder sees it (encoded ahead by `encode_ahead`, or now)."""
-        prepared = self._ahead_texts.get(text) or self._prepare(text)
+        prepared = self.encoder_text(text)
         ahead = self._ahead.get(prepared)
         return ahead if ahead is not None else query_vector(self.encoder, prepared)
 
