@@ -186,6 +186,10 @@ class LexicalIndex:
         norm = K1 * (1 - B + B * lengths[e_rows] / max(average, 1e-9))
         e_weights = e_tf * (K1 + 1) / (e_tf + norm) * self.idf[e_terms]
         self._entries = _build_postings(e_rows, e_terms, e_weights, len(vocabulary))
+        # (term, entry) pairs as one ascending key each: whether an entry has a term is a
+        # binary search, all of a query's terms in one call (`coverage`)
+        term_of_posting = np.repeat(np.arange(len(vocabulary), dtype=np.int64), np.diff(self._entries.starts))
+        self._entry_keys = term_of_posting * max(self.size, 1) + self._entries.rows
 
         q_rows = np.asarray(question_rows, np.int64)
         q_terms = np.asarray(question_terms, np.int64)
@@ -322,15 +326,15 @@ class LexicalIndex:
         does ("hapus akun instagram" against an entry about deleting *our* account)."""
         if not query.words:
             return 0.0
+        term_ids = np.fromiter(query.words, np.int64, len(query.words))
+        keys = term_ids * max(self.size, 1) + entry
+        found = np.minimum(np.searchsorted(self._entry_keys, keys), max(len(self._entry_keys) - 1, 0))
+        has = (self._entry_keys[found] == keys).tolist() if len(self._entry_keys) else [False] * len(keys)
         held = total = 0.0
-        postings = self._entries
-        for term_id, weight in query.words.items():
+        for (term_id, weight), entry_has in zip(query.words.items(), has, strict=True):
             mass = float(self.idf[term_id]) * weight
             total += mass
-            # a term's entries are in ascending order: a binary search, not a pass over them
-            rows = postings.rows[postings.starts[term_id] : postings.starts[term_id + 1]]
-            found = int(np.searchsorted(rows, entry))
-            if found < len(rows) and rows[found] == entry:
+            if entry_has:
                 held += mass
         total += query.unknown_weight * self.unseen_idf
         return held / total if total else 0.0
