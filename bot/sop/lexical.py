@@ -76,23 +76,23 @@ class _Postings:
     def gather(
         self, term_ids: Sequence[int], factors: Sequence[float]
     ) -> tuple[IntArray, FloatArray]:
-        if not term_ids:
-            return np.zeros(0, np.int32), np.zeros(0, np.float32)
-        rows = []
-        weights = []
-        for term_id, factor in zip(term_ids, factors, strict=True):
-            start, end = self.starts[term_id], self.starts[term_id + 1]
-            rows.append(self.rows[start:end])
-            weights.append(self.weights[start:end] * np.float32(factor))
-        return np.concatenate(rows), np.concatenate(weights)
+        rows, weights, _ = self.gather_with_lengths(term_ids, factors)
+        return rows, weights
 
     def gather_with_lengths(
         self, term_ids: Sequence[int], factors: Sequence[float]
     ) -> tuple[IntArray, FloatArray, IntArray]:
-        """`gather`, and how many postings each term gave (to spread a per-term value over them)."""
-        rows, weights = self.gather(term_ids, factors)
+        """The terms' postings end to end, each weight times its term's factor, and how
+        many postings each term gave (to spread a per-term value over them)."""
+        if not term_ids:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int64)
         ids = np.asarray(term_ids, np.int64)
-        return rows, weights, (self.starts[ids + 1] - self.starts[ids]).astype(np.int64)
+        firsts, ends = self.starts[ids].tolist(), self.starts[ids + 1].tolist()
+        lengths = np.asarray(ends, np.int64) - np.asarray(firsts, np.int64)
+        rows = np.concatenate([self.rows[first:end] for first, end in zip(firsts, ends, strict=True)])
+        weights = np.concatenate([self.weights[first:end] for first, end in zip(firsts, ends, strict=True)])
+        weights *= np.repeat(np.asarray(factors, np.float32), lengths)
+        return rows, weights, lengths
 
 
 def _build_postings(
