@@ -18,6 +18,9 @@ the bot's own code path, and one JSON object is printed:
 * `resolved`: right answer, or the right entry among the clarification options,
   / in-scope questions;
 * `oos_answered`: out-of-scope questions answered anyway / out-of-scope questions;
+* `judgements`: how many texts were judged against the whole SOP (each message, and the
+  question parts of long ones that are judged too): the count of full scorings, which no
+  load changes;
 * `p50_ms`, `p99_ms`: wall-clock latency of one `decide` call; `p99_cpu_ms`: the
   same in CPU time of the calling thread, which a busy shared machine does not
   inflate (for the lexical mode, single-threaded, it is the one-core cost);
@@ -68,6 +71,7 @@ from pathlib import Path  # noqa: E402
 from bot.config import SupportSettings  # noqa: E402
 from bot.sop.encoders import MODELS, Model, Runtime, semantic_encoder  # noqa: E402
 from bot.sop.knowledge import KnowledgeBase  # noqa: E402
+from bot.sop.lexical import LexicalScores, QueryTerms  # noqa: E402
 from bot.sop.model import DecisionKind, SopEntry  # noqa: E402
 from bot.sop.onnx_encoder import Precision  # noqa: E402
 from bot.sop.semantic import Encoder  # noqa: E402
@@ -174,6 +178,21 @@ def forget_recent_messages(encoder: str, model: Model, threads: int | None) -> N
         recent.size = 0
 
 
+class ScoringCount:
+    """Counts how often the SOP is scored against a text: once per judgement (the message,
+    and each question part of a long one that is judged too), a count no load changes."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.calls = 0
+        lexical = kb._lexical  # a benchmark's probe
+        self._score = lexical.score
+        lexical.score = self  # type: ignore[method-assign]
+
+    def __call__(self, query: QueryTerms) -> LexicalScores:
+        self.calls += 1
+        return self._score(query)
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     value = int(text) if text.isdigit() else 0
@@ -213,6 +232,7 @@ def run(
     started = time.perf_counter()
     kb = KnowledgeBase.build(entries, encoder=make_encoder(encoder, runtime, precision, threads, model))
     build_seconds = time.perf_counter() - started
+    scorings = ScoringCount(kb)
 
     counts: dict[str, int] = defaultdict(int)
     latencies: list[float] = []
@@ -267,6 +287,7 @@ def run(
         "repeat": repeat,
         "entries": len(kb),
         "questions": counts["in_scope"] + counts["out_of_scope"],
+        "judgements": scorings.calls // repeat,  # the messages and the question parts judged
         "build_s": round(build_seconds, 2),
         "encoder": encoder,
         **({"model": model, "runtime": runtime, "precision": precision} if encoder == "semantic" else {}),

@@ -26,6 +26,7 @@ from bot.sop.semantic import Encoder, SemanticIndex, SemanticSignals, model_name
 from bot.sop.smalltalk import small_talk_kind
 
 RANKING_DEPTH = 5  # matches kept in a Decision, for logs and the improvement loop
+FEW = 16  # up to this many matches are picked by repeated `argmax`, not `argpartition`
 LONG_MESSAGE_TERMS = 10  # from this many content words a message is also judged by its question parts
 MAX_PARTS = 3
 _CLAUSE_END = re.compile(r"[.!?;,\n]+")
@@ -39,6 +40,7 @@ class Scored:
     scores: FloatArray  # hybrid, or lexical without an encoder
     lexical: FloatArray
     semantic: SemanticSignals | None
+    containment: FloatArray  # `LexicalIndex.containment`, summed with the lexical scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +129,12 @@ class KnowledgeBase:
         return self._score(text, self._lexical.query_terms(text)).scores
 
     def _score(self, text: str, query: QueryTerms) -> Scored:
-        lexical = self._lexical.scores_for(query)
+        words = self._lexical.score(query)
+        lexical = words.scores
         if self._semantic is None or not len(lexical):
-            return Scored(lexical, lexical, None)
+            return Scored(lexical, lexical, None, words.containment)
         signals = self._semantic.signals(text, lexical)
-        return Scored(self._semantic.hybrid(signals, lexical), lexical, signals)
+        return Scored(self._semantic.hybrid(signals, lexical), lexical, signals, words.containment)
 
     def rank(self, text: str, k: int = RANKING_DEPTH) -> list[Match]:
         """The k best entries for `text`, best first, one Match per entry (score > 0 only)."""
@@ -142,6 +145,8 @@ class KnowledgeBase:
     def _ranking(self, scores: FloatArray, k: int) -> list[Match]:
         if k <= 0 or not len(scores):
             return []
+        if k <= FEW:
+            return [Match(self._entries[i], float(scores[i])) for i in _best_few(scores, k)]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.lexsort((top, -scores[top]))]  # by score, ties in SOP order
@@ -187,6 +192,8 @@ class KnowledgeBase:
                 part_analysis = self._analyzer.analyse(part)
                 if len(part_analysis.terms) < 2 or self._analyzer.is_vague(part_analysis.terms):
                     continue
+                if part_analysis == analysis and self._reads_alike(part, text):
+                    continue  # the whole message again, punctuation aside: the same judgement
                 candidate = self._judge(part, part_analysis, mode, language)
                 if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
                     best = candidate
@@ -197,7 +204,7 @@ class KnowledgeBase:
         query = self._lexical.query_from_terms(terms, analysis.context, analysis.words)
         scored = self._score(text, query)
         ranking = self._ranking(scored.scores, RANKING_DEPTH)
-        shares = self._lexical.containment(query) if ranking else None  # once: evidence and `_contained`
+        shares = scored.containment if ranking else None  # evidence and `_contained`
         evidence = self._evidence(scored, query, len(terms), shares) if shares is not None else None
         confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
         foreign = self._foreign_name(analysis, self._index[ranking[0].entry.id]) if ranking else None
@@ -208,6 +215,10 @@ class KnowledgeBase:
         if decision.kind is DecisionKind.CLARIFY and evidence is not None and shares is not None and not foreign:
             decision = self._contained(decision, query, len(terms), mode, evidence.lexical, shares)
         return Assessment(decision, evidence, foreign)
+
+    def _reads_alike(self, text: str, other: str) -> bool:
+        """Whether the encoder reads both texts as one (always, without an encoder)."""
+        return self._semantic is None or self._semantic.encoder_text(text) == self._semantic.encoder_text(other)
 
     def _foreign_name(self, analysis: Analysis, entry: int) -> str | None:
         """Another company's name in the message that the best entry never mentions."""
@@ -279,6 +290,20 @@ class KnowledgeBase:
         return KnowledgeBase(
             ordered, self._thresholds, self._languages, self._analyzer, lexical, semantic
         )
+
+
+def _best_few(scores: FloatArray, k: int) -> list[int]:
+    """The k best entries with a score above 0, best first, ties in SOP order (`argmax`
+    takes the first): a few passes of `argmax` cost a tenth of `argpartition` at 10,000 entries."""
+    remaining = scores.copy()
+    found: list[int] = []
+    for _ in range(min(k, len(remaining))):
+        best = int(np.argmax(remaining))
+        if not remaining[best] > 0:
+            break
+        found.append(best)
+        remaining[best] = -np.inf
+    return found
 
 
 def _best_other(values: FloatArray, index: int) -> float:

@@ -76,15 +76,23 @@ class _Postings:
     def gather(
         self, term_ids: Sequence[int], factors: Sequence[float]
     ) -> tuple[IntArray, FloatArray]:
+        rows, weights, _ = self.gather_with_lengths(term_ids, factors)
+        return rows, weights
+
+    def gather_with_lengths(
+        self, term_ids: Sequence[int], factors: Sequence[float]
+    ) -> tuple[IntArray, FloatArray, IntArray]:
+        """The terms' postings end to end, each weight times its term's factor, and how
+        many postings each term gave (to spread a per-term value over them)."""
         if not term_ids:
-            return np.zeros(0, np.int32), np.zeros(0, np.float32)
-        rows = []
-        weights = []
-        for term_id, factor in zip(term_ids, factors, strict=True):
-            start, end = self.starts[term_id], self.starts[term_id + 1]
-            rows.append(self.rows[start:end])
-            weights.append(self.weights[start:end] * np.float32(factor))
-        return np.concatenate(rows), np.concatenate(weights)
+            return np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int64)
+        ids = np.asarray(term_ids, np.int64)
+        firsts, ends = self.starts[ids].tolist(), self.starts[ids + 1].tolist()
+        lengths = np.asarray(ends, np.int64) - np.asarray(firsts, np.int64)
+        rows = np.concatenate([self.rows[first:end] for first, end in zip(firsts, ends, strict=True)])
+        weights = np.concatenate([self.weights[first:end] for first, end in zip(firsts, ends, strict=True)])
+        weights *= np.repeat(np.asarray(factors, np.float32), lengths)
+        return rows, weights, lengths
 
 
 def _build_postings(
@@ -178,20 +186,22 @@ class LexicalIndex:
         norm = K1 * (1 - B + B * lengths[e_rows] / max(average, 1e-9))
         e_weights = e_tf * (K1 + 1) / (e_tf + norm) * self.idf[e_terms]
         self._entries = _build_postings(e_rows, e_terms, e_weights, len(vocabulary))
+        # (term, entry) pairs as one ascending key each: whether an entry has a term is a
+        # binary search, all of a query's terms in one call (`coverage`)
+        term_of_posting = np.repeat(np.arange(len(vocabulary), dtype=np.int64), np.diff(self._entries.starts))
+        self._entry_keys = term_of_posting * max(self.size, 1) + self._entries.rows
 
         q_rows = np.asarray(question_rows, np.int64)
         q_terms = np.asarray(question_terms, np.int64)
         q_raw = (1 + np.log(np.asarray(question_tf, np.float64))) * self.idf[q_terms]
         q_norms = np.sqrt(np.bincount(q_rows, weights=q_raw**2, minlength=len(question_owner)))
         q_values = q_raw / np.maximum(q_norms[q_rows], 1e-12)
-        self._questions = _build_postings(q_rows, q_terms, q_values, len(vocabulary))
         self.question_count = len(question_owner)
         self.question_owner = np.asarray(question_owner, np.int32)
-        # Entries whose texts all analysed to nothing own no questions; reduceat needs
-        # non-empty groups, so those are masked out after the reduction.
-        starts = np.asarray(question_start[:-1], np.int64)
-        self._has_questions = np.diff(np.asarray(question_start)) > 0
-        self._question_starts = np.minimum(starts, max(self.question_count - 1, 0))
+        self._slots = QuestionSlots.lay_out(np.asarray(question_start, np.int64))
+        # the question postings point at slots, so a query's per-question sums come out
+        # already laid out for the per-entry maximum
+        self._questions = _build_postings(self._slots.of_question[q_rows], q_terms, q_values, len(vocabulary))
 
         # Typo candidates: the words as the SOP spells them, and the words of the translation
         # bridge whose term the index has ("shiping" is one letter from "shipping": "kirim").
@@ -308,22 +318,7 @@ class LexicalIndex:
         """Per entry, the largest share of the query (IDF-weighted, unknown words
         included) that one of its questions contains: 1.0 when a single approved
         question holds every word the customer wrote."""
-        if not query.words or self.size == 0:
-            return np.zeros(self.size, np.float32)
-        word_ids = list(query.words)
-        mass = self.idf[word_ids] * np.asarray(list(query.words.values()), np.float32)
-        total = float(mass.sum()) + query.unknown_weight * self.unseen_idf
-        rows = []
-        values = []
-        for term_id, share in zip(word_ids, mass / total, strict=True):
-            start, end = self._questions.starts[term_id], self._questions.starts[term_id + 1]
-            rows.append(self._questions.rows[start:end])
-            values.append(np.full(end - start, share, np.float32))
-        per_question = np.bincount(
-            np.concatenate(rows), np.concatenate(values), minlength=self.question_count
-        )
-        best = np.maximum.reduceat(per_question, self._question_starts)
-        return np.where(self._has_questions, best, 0.0).astype(np.float32)
+        return self.score(query).containment
 
     def coverage(self, query: QueryTerms, entry: int) -> float:
         """The share of the query (IDF-weighted, unknown words included) that the entry's
@@ -331,20 +326,28 @@ class LexicalIndex:
         does ("hapus akun instagram" against an entry about deleting *our* account)."""
         if not query.words:
             return 0.0
+        term_ids = np.fromiter(query.words, np.int64, len(query.words))
+        keys = term_ids * max(self.size, 1) + entry
+        found = np.minimum(np.searchsorted(self._entry_keys, keys), max(len(self._entry_keys) - 1, 0))
+        has = (self._entry_keys[found] == keys).tolist() if len(self._entry_keys) else [False] * len(keys)
         held = total = 0.0
-        postings = self._entries
-        for term_id, weight in query.words.items():
+        for (term_id, weight), entry_has in zip(query.words.items(), has, strict=True):
             mass = float(self.idf[term_id]) * weight
             total += mass
-            rows = postings.rows[postings.starts[term_id] : postings.starts[term_id + 1]]
-            if np.any(rows == entry):
+            if entry_has:
                 held += mass
         total += query.unknown_weight * self.unseen_idf
         return held / total if total else 0.0
 
     def scores_for(self, query: QueryTerms) -> FloatArray:
+        return self.score(query).scores
+
+    def score(self, query: QueryTerms) -> LexicalScores:
+        """The entries' scores and containment (see `containment`) together: both sum
+        the same question postings, gathered once."""
         if not query.words or self.size == 0:
-            return np.zeros(self.size, np.float32)
+            nothing = np.zeros(self.size, np.float32)
+            return LexicalScores(nothing, nothing)
         word_ids, word_weights = list(query.words), list(query.words.values())
         both_ids = word_ids + list(query.pairs)
         both_weights = word_weights + list(query.pairs.values())
@@ -358,10 +361,81 @@ class LexicalIndex:
 
         vector = self.idf[word_ids] * np.asarray(word_weights, np.float32)
         norm = math.sqrt(float(np.dot(vector, vector)) + unknown * unknown) or 1.0
-        rows, values = self._questions.gather(word_ids, list(vector / norm))
-        cosine = np.bincount(rows, values, minlength=self.question_count)
-        best_question = np.maximum.reduceat(cosine, self._question_starts)
-        best_question = np.where(self._has_questions, best_question, 0.0)
+        rows, values, lengths = self._questions.gather_with_lengths(word_ids, list(vector / norm))
+        slots = self._slots
+        per_question = np.bincount(rows, values, minlength=slots.count).astype(np.float64, copy=False)
+        best_question = slots.best_per_entry(per_question)
 
         share = _BEST_QUESTION_SHARE
-        return ((1 - share) * entry_part + share * best_question).astype(np.float32)
+        scores = ((1 - share) * entry_part + share * best_question).astype(np.float32)
+
+        # containment: each word's share of the query, on every question that has it
+        mass = self.idf[word_ids] * np.asarray(word_weights, np.float32)
+        total = float(mass.sum()) + query.unknown_weight * self.unseen_idf
+        shares = np.repeat((mass / total).astype(np.float32), lengths)
+        per_question = np.bincount(rows, shares, minlength=slots.count).astype(np.float64, copy=False)
+        return LexicalScores(scores, slots.best_per_entry(per_question).astype(np.float32))
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalScores:
+    """One query against every entry, in build order."""
+
+    scores: FloatArray  # in [0, 1]
+    containment: FloatArray  # see `LexicalIndex.containment`
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSlots:
+    """Where each question's sum lands, so that the best question per entry is a maximum
+    over a few rows of entry length, not a `reduceat` over every question.
+
+    Question `r` of entry `e` sits in slot `r * entries + e` for its first `width`
+    questions (row r of a (width, entries) block: one vectorised maximum over `width`
+    rows); the questions past `width` of the few entries that have more sit after
+    the block, grouped by entry, and are reduced on their own. `width` is capped so
+    that the block is at most about twice the number of questions: one entry with
+    hundreds of paraphrases does not blow it up. Slots no question uses stay 0,
+    which changes no maximum: every score is >= 0.
+    """
+
+    of_question: IntArray  # question -> slot
+    entries: int
+    width: int
+    count: int  # slots in all
+    overflow_entries: IntArray  # entries with questions past `width`, ascending
+    overflow_starts: IntArray  # where each one's extra slots start, after the block
+
+    @classmethod
+    def lay_out(cls, question_start: IntArray) -> QuestionSlots:
+        """From each entry's first question (and one past the last: `len == entries + 1`)."""
+        entries = len(question_start) - 1
+        per_entry = np.diff(question_start)
+        questions = int(question_start[-1]) if entries else 0
+        widest = int(per_entry.max()) if entries else 0
+        width = max(1, min(widest, (2 * questions) // max(entries, 1)))
+        owner = np.repeat(np.arange(entries, dtype=np.int64), per_entry)
+        rank = np.arange(questions, dtype=np.int64) - question_start[owner]
+        block = width * entries
+        of_question = rank * entries + owner
+        extra = rank >= width  # in question order, so grouped by entry and in ascending entry order
+        of_question[extra] = block + np.arange(int(extra.sum()), dtype=np.int64)
+        overflow_entries, first = np.unique(owner[extra], return_index=True)
+        return cls(
+            of_question.astype(np.int64),
+            entries,
+            width,
+            block + int(extra.sum()),
+            overflow_entries.astype(np.int64),
+            (block + first).astype(np.int64),
+        )
+
+    def best_per_entry(self, per_slot: FloatArray) -> FloatArray:
+        """The largest value among each entry's questions (0 for an entry with none)."""
+        if self.entries == 0:
+            return np.zeros(0, np.float64)
+        best: FloatArray = per_slot[: self.width * self.entries].reshape(self.width, self.entries).max(axis=0)
+        if len(self.overflow_entries):
+            extra = np.maximum.reduceat(per_slot, self.overflow_starts)
+            best[self.overflow_entries] = np.maximum(best[self.overflow_entries], extra)
+        return best

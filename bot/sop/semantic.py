@@ -323,6 +323,7 @@ class SemanticIndex:
         bounds = [*group_starts, len(groups)]
         widest = max((bounds[i + 1] - bounds[i] for i in range(self.size)), default=1)
         self._group_rows = np.full((self.size, widest), len(groups), np.int64)
+        self._group_per_entry = widest == 1 and len(groups) == self.size  # one language each: no gather
         for row in range(self.size):
             self._group_rows[row, : bounds[row + 1] - bounds[row]] = np.arange(
                 bounds[row], bounds[row + 1]
@@ -344,9 +345,13 @@ class SemanticIndex:
         """An index over `entries` that encodes only texts this one has not seen."""
         return SemanticIndex(entries, self.encoder, self._vectors, self._prepare)
 
+    def encoder_text(self, text: str) -> str:
+        """What the encoder reads of a message (kept from `encode_ahead`, or derived now)."""
+        return self._ahead_texts.get(text) or self._prepare(text)
+
     def vector(self, text: str) -> FloatVector:
         """The message as the encoder sees it (encoded ahead by `encode_ahead`, or now)."""
-        prepared = self._ahead_texts.get(text) or self._prepare(text)
+        prepared = self.encoder_text(text)
         ahead = self._ahead.get(prepared)
         return ahead if ahead is not None else query_vector(self.encoder, prepared)
 
@@ -393,8 +398,7 @@ class SemanticIndex:
 
     def _cosines_for(self, query: FloatVector, lexical: FloatMatrix | None) -> FloatMatrix:
         if len(self._matrix) <= EXACT_LIMIT or self._basis is None or self._reduced is None:
-            per_group = np.append(self._centroids @ query, np.float32(-np.inf))
-            centroid = per_group[self._group_rows].max(axis=1)
+            centroid = self._best_group(self._centroids @ query)
             if len(self._matrix) <= EXACT_LIMIT:
                 best = np.maximum.reduceat(self._matrix @ query, self._text_starts)
                 share = self.mix.centroid_share
@@ -405,8 +409,7 @@ class SemanticIndex:
             # only the candidates' cosines are exact; the others keep the estimate (they
             # rank far below, and an estimate on the main directions is never above the truth
             # by much for unrelated entries)
-            per_group = np.append(self._reduced @ (query @ self._basis), np.float32(-np.inf))
-            centroid = per_group[self._group_rows].max(axis=1)
+            centroid = self._best_group(self._reduced @ (query @ self._basis))
         best = centroid.copy()
         picked = self._candidates(centroid, lexical)
         if self._basis is not None:  # the candidates' exact centroid cosines
@@ -425,12 +428,19 @@ class SemanticIndex:
         mixed = (1 - share) * best + share * centroid
         return np.asarray(mixed, dtype=np.float32)
 
+    def _best_group(self, per_group: FloatMatrix) -> FloatMatrix:
+        """Per entry, the best of its centroids' cosines."""
+        if self._group_per_entry:
+            return per_group
+        padded = np.append(per_group, np.float32(-np.inf))
+        return np.asarray(padded[self._group_rows].max(axis=1), np.float32)
+
     def _candidates(self, centroid: FloatMatrix, lexical: FloatMatrix | None) -> npt.NDArray[np.int64]:
         if CANDIDATES >= self.size:
             return np.arange(self.size)
-        picked = np.argpartition(-centroid, CANDIDATES)[:CANDIDATES]
+        picked = highest(centroid, CANDIDATES)
         if lexical is not None and len(lexical) == self.size:
-            picked = np.union1d(picked, np.argpartition(-lexical, CANDIDATES)[:CANDIDATES])
+            picked = np.union1d(picked, highest(lexical, CANDIDATES))
         return np.asarray(picked, np.int64)
 
     def hybrid(self, signals: SemanticSignals, lexical: FloatMatrix) -> FloatMatrix:
@@ -450,6 +460,28 @@ class SemanticIndex:
 
 def _unchanged(text: str) -> str:
     return text
+
+
+def highest(values: FloatMatrix, count: int) -> npt.NDArray[np.int64]:
+    """The positions of the `count` highest values (in no order): `argpartition` over a
+    short list instead of all of them, with the same result.
+
+    The smallest of `count` block maxima is a value at least `count` entries reach, so
+    the highest ones are all among the entries at or above it (usually a few hundred of
+    10,000). When the last one picked ties with the next, which of the tied is picked
+    depends on the partition's path: then the whole array is partitioned, as before.
+    """
+    size = len(values)
+    if size > 4 * count:
+        block = size // count
+        floor = values[: block * count].reshape(count, block).max(axis=1).min()
+        pool = np.flatnonzero(values >= floor)
+        if count < len(pool) <= size // 4:
+            order = np.argpartition(-values[pool], count)
+            last = values[pool[order[:count]]].min()
+            if last > values[pool[order[count]]]:  # no tie at the edge (nor a NaN)
+                return np.asarray(pool[order[:count]], np.int64)
+    return np.asarray(np.argpartition(-values, count)[:count], np.int64)
 
 
 class _BlasLimit:

@@ -89,6 +89,7 @@ def test_benchmark_reports_quality_and_latency(
         assert key in result
     assert result["entries"] == 50
     assert result["questions"] == 8
+    assert result["judgements"] == 8  # short messages: each judged once, as a whole
     assert result["top3"] >= result["top1"] > 0.5
     assert 0.0 <= result["oos_answered"] <= 1.0
 
