@@ -26,8 +26,9 @@ from bot.sop.semantic import Encoder, SemanticIndex, SemanticSignals, model_name
 from bot.sop.smalltalk import small_talk_kind
 
 RANKING_DEPTH = 5  # matches kept in a Decision, for logs and the improvement loop
-LONG_MESSAGE_TERMS = 10  # from this many content words a message is also judged by its question parts
-MAX_PARTS = 3
+LONG_MESSAGE_TERMS = 6  # from this many content words a message is also judged by its question parts
+MAX_PARTS = 4
+TIE = 1e-6  # two entries this close in the ranking: asked, never answered
 _CLAUSE_END = re.compile(r"[.!?;,\n]+")
 FloatArray = npt.NDArray[np.float32]
 
@@ -180,29 +181,45 @@ class KnowledgeBase:
         parts = question_parts(text, self._analyzer) if len(terms) >= LONG_MESSAGE_TERMS else []
         if parts and self._semantic is not None:  # the message and its parts in one encoder call
             self._semantic.encode_ahead([text, *parts], replace=False)
-        best = self._judge(text, analysis, mode, language)
-        if len(terms) >= LONG_MESSAGE_TERMS:
-            # a long story with the question inside: the question alone may be clearer
-            for part in parts:
-                part_analysis = self._analyzer.analyse(part)
-                if len(part_analysis.terms) < 2 or self._analyzer.is_vague(part_analysis.terms):
-                    continue
-                candidate = self._judge(part, part_analysis, mode, language)
-                if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
-                    best = candidate
-        return best
+        whole = best = self._judge(text, analysis, mode, language)
+        # a long story with the question inside: the question alone may be clearer
+        asked: set[str] = set()  # what each asking clause alone points at
+        alone = {clause for clause, _ in asking_clauses(text, self._analyzer)} if parts else set()
+        for part in parts:
+            part_analysis = self._analyzer.analyse(part)
+            if not part_analysis.terms or self._analyzer.is_vague(part_analysis.terms):
+                continue
+            share = len(part_analysis.terms) / len(terms)
+            candidate = self._judge(part, part_analysis, mode, language, min(1.0, share))
+            if candidate.decision.kind is not DecisionKind.NO_MATCH and part in alone:
+                asked.add(candidate.decision.options[0].id)
+            if len(part_analysis.terms) < 2:
+                continue
+            if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
+                best = candidate
+        # two questions about different entries ("paket kapan sampai, atau refund aja?"): the
+        # whole message's options serve both, answering one would ignore the other
+        return whole if len(asked) > 1 else best
 
-    def _judge(self, text: str, analysis: Analysis, mode: ModeThresholds, language: str) -> Assessment:
+    def _judge(
+        self, text: str, analysis: Analysis, mode: ModeThresholds, language: str, part_share: float = 1.0
+    ) -> Assessment:
         terms = analysis.terms
         query = self._lexical.query_from_terms(terms, analysis.context, analysis.words)
         scored = self._score(text, query)
         ranking = self._ranking(scored.scores, RANKING_DEPTH)
         shares = self._lexical.containment(query) if ranking else None  # once: evidence and `_contained`
-        evidence = self._evidence(scored, query, len(terms), shares) if shares is not None else None
+        best = self._index[ranking[0].entry.id] if ranking else 0
+        evidence = (
+            self._evidence(scored, best, query, analysis, shares, part_share)
+            if shares is not None else None
+        )
         confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
-        foreign = self._foreign_name(analysis, self._index[ranking[0].entry.id]) if ranking else None
-        # another company's product the SOP never mentions: what the SOP says is not about it
-        allowed = 0.0 if foreign else confidence
+        foreign = self._foreign_name(analysis, best) if ranking else None
+        tie = len(ranking) > 1 and ranking[0].score - ranking[1].score <= TIE
+        # another company's product the SOP never mentions: what the SOP says is not about it;
+        # two entries that fit exactly as well: which one is for the customer to say
+        allowed = 0.0 if foreign or tie else confidence
         decision = decide(ranking, mode, language, self._thresholds.max_options, allowed)
         decision = replace(decision, confidence=confidence)
         if decision.kind is DecisionKind.CLARIFY and evidence is not None and shares is not None and not foreign:
@@ -217,10 +234,13 @@ class KnowledgeBase:
                 return word
         return None
 
-    def _evidence(self, scored: Scored, query: QueryTerms, term_count: int, shares: FloatArray) -> Evidence:
-        """What is known about the best-scoring entry (see `confidence.Evidence`)."""
+    def _evidence(
+        self, scored: Scored, best: int, query: QueryTerms, analysis: Analysis, shares: FloatArray,
+        part_share: float = 1.0,
+    ) -> Evidence:
+        """What is known about the best entry (see `confidence.Evidence`)."""
+        term_count = len(analysis.terms)
         scores = scored.scores
-        best = int(np.argmax(scores))
         runner_up = _best_other(scores, best)
         lexical = scored.lexical
         cosine = cosine_margin = head = 0.0
@@ -245,9 +265,22 @@ class KnowledgeBase:
             coverage=self._lexical.coverage(query, best),
             known_share=known / (known + query.unknown_weight) if known + query.unknown_weight else 0.0,
             log_terms=math.log1p(term_count),
+            unknown_terms=math.log1p(query.unknown_weight),
+            unknown_real=math.log1p(self._unknown_real_words(analysis)),
+            part_share=part_share,
             lexical_agrees=float(int(np.argmax(lexical)) == best and lexical[best] > 0),
             semantic_agrees=semantic_agrees,
         )
+
+    def _unknown_real_words(self, analysis: Analysis) -> int:
+        """Words of the message no entry has that are real words (never a typo to correct,
+        nor a name): "lowongan" in an ISP's chat names a topic its SOP does not cover."""
+        vocabulary = self._lexical.vocabulary
+        count = 0
+        for term, in_context, word in zip(analysis.terms, analysis.context, analysis.words, strict=True):
+            if term not in vocabulary and not in_context and word.isalpha() and not self._analyzer.is_name(word):
+                count += 1
+        return count
 
     def _contained(
         self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds, lexical: float,
@@ -301,18 +334,30 @@ def confidence_model_for(semantic: SemanticIndex | None) -> ConfidenceModel:
 
 def question_parts(text: str, analyzer: Analyzer) -> list[str]:
     """The clauses of a long message that ask something (a question mark or a question
-    word), each with the clause before it, the last MAX_PARTS of them: customers tell their
-    story first and ask at the end ("... udah seminggu blm sampe, itu gimana ya kak?")."""
+    word), alone and with the clause before it, the last MAX_PARTS of them: customers tell
+    their story first and ask at the end ("... udah seminggu blm sampe, itu gimana ya kak?")."""
+    parts = []
+    for clause, previous in asking_clauses(text, analyzer):
+        if previous:
+            parts.append(f"{previous} {clause}")
+        parts.append(clause)
+    return parts[-MAX_PARTS:]
+
+
+def asking_clauses(text: str, analyzer: Analyzer) -> list[tuple[str, str | None]]:
+    """Each clause that asks something, with the clause before it (None for the first);
+    filler clauses (greetings, thanks, "saya Budi dari Bekasi") are left out first."""
+    text = analyzer.content(text)
     clauses = [clause.strip() for clause in _CLAUSE_END.split(text) if clause.strip()]
     if len(clauses) < 2:
         return []
     marks = [match.group() for match in _CLAUSE_END.finditer(text)]
     questions = analyzer.lexicon.question_words
-    parts = []
+    asking: list[tuple[str, str | None]] = []
     for index, clause in enumerate(clauses):
         asks = "?" in (marks[index] if index < len(marks) else "") or any(
             word in questions for word in analyzer.standard_words(clause)
         )
         if asks:
-            parts.append(" ".join(clauses[max(0, index - 1) : index + 1]))
-    return parts[-MAX_PARTS:]
+            asking.append((clause, clauses[index - 1] if index else None))
+    return asking
