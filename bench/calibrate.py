@@ -84,6 +84,7 @@ class Record:
     confidence: float | None
     features: tuple[float, ...] | None  # `Evidence` in FEATURES order
     may_answer: bool = True  # False: the message names another company the SOP never mentions
+    from_part: bool = False  # decided on a question part of a long message
     small_talk_right: bool = False
 
 
@@ -119,6 +120,7 @@ def collect(datasets: list[Dataset], mode: str, show: str | None = None) -> list
                 features=tuple(float(v) for v in evidence.values(FEATURES)) if evidence is not None else None,
                 small_talk_right=decision.small_talk == message.small_talk if message.small_talk else False,
                 may_answer=assessment.foreign_name is None,
+                from_part=assessment.from_part,
             )
             records.append(record)
             if show and dataset.name.startswith(show):

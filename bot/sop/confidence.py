@@ -44,9 +44,6 @@ class Evidence:
     coverage: float  # the share of the message its texts hold between them (IDF-weighted)
     known_share: float  # share of the message's words the SOP knows (names and places aside)
     log_terms: float  # log(1 + content words)
-    unknown_terms: float  # log(1 + content words no entry knows): a topic the SOP may not cover
-    unknown_real: float  # log(1 + those of them that are real words, not typos or names: "lowongan")
-    part_share: float  # the share of the message's content words judged (1; less for a long one's question part)
     lexical_agrees: float  # 1 when the lexical ranking puts it first too
     semantic_agrees: float  # 1 when the cosines put it first too
 
@@ -55,10 +52,7 @@ class Evidence:
 
 
 FEATURES: tuple[str, ...] = tuple(field.name for field in fields(Evidence))
-LEXICAL_FEATURES = (
-    "score", "margin", "containment", "coverage", "known_share", "log_terms", "unknown_terms", "unknown_real",
-    "part_share",
-)
+LEXICAL_FEATURES = ("score", "margin", "containment", "coverage", "known_share", "log_terms")
 NO_HEAD_FEATURES = tuple(name for name in FEATURES if name != "head")
 
 

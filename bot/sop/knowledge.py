@@ -29,6 +29,9 @@ RANKING_DEPTH = 5  # matches kept in a Decision, for logs and the improvement lo
 LONG_MESSAGE_TERMS = 6  # from this many content words a message is also judged by its question parts
 MAX_PARTS = 4
 TIE = 1e-6  # two entries this close in the ranking: asked, never answered
+# A question part answers only this far above the bar: the best of several tries looks surer
+# than it is (on the tuning parts: banking77_id precision 0.952 -> 0.961, klinik 0.934 -> 0.950)
+PART_MARGIN = 0.04
 _CLAUSE_END = re.compile(r"[.!?;,\n]+")
 FloatArray = npt.NDArray[np.float32]
 
@@ -49,6 +52,7 @@ class Assessment:
     decision: Decision
     evidence: Evidence | None
     foreign_name: str | None = None  # another company's name the best entry never mentions (not answered)
+    from_part: bool = False  # decided on a question part of a long message, not on the whole
 
 
 class KnowledgeBase:
@@ -189,21 +193,24 @@ class KnowledgeBase:
             part_analysis = self._analyzer.analyse(part)
             if not part_analysis.terms or self._analyzer.is_vague(part_analysis.terms):
                 continue
-            share = len(part_analysis.terms) / len(terms)
-            candidate = self._judge(part, part_analysis, mode, language, min(1.0, share))
+            candidate = self._judge(part, part_analysis, mode, language)
             if candidate.decision.kind is not DecisionKind.NO_MATCH and part in alone:
                 asked.add(candidate.decision.options[0].id)
             if len(part_analysis.terms) < 2:
+                continue
+            if candidate.decision.kind is DecisionKind.ANSWER and (
+                candidate.decision.confidence or 0.0
+            ) < mode.confidence + PART_MARGIN:
                 continue
             if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
                 best = candidate
         # two questions about different entries ("paket kapan sampai, atau refund aja?"): the
         # whole message's options serve both, answering one would ignore the other
-        return whole if len(asked) > 1 else best
+        if len(asked) > 1 or best is whole:
+            return whole
+        return replace(best, from_part=True)
 
-    def _judge(
-        self, text: str, analysis: Analysis, mode: ModeThresholds, language: str, part_share: float = 1.0
-    ) -> Assessment:
+    def _judge(self, text: str, analysis: Analysis, mode: ModeThresholds, language: str) -> Assessment:
         terms = analysis.terms
         query = self._lexical.query_from_terms(terms, analysis.context, analysis.words)
         scored = self._score(text, query)
@@ -211,7 +218,7 @@ class KnowledgeBase:
         shares = self._lexical.containment(query) if ranking else None  # once: evidence and `_contained`
         best = self._index[ranking[0].entry.id] if ranking else 0
         evidence = (
-            self._evidence(scored, best, query, analysis, shares, part_share)
+            self._evidence(scored, best, query, len(terms), shares)
             if shares is not None else None
         )
         confidence = self._confidence.probability(evidence) if evidence is not None else 0.0
@@ -235,11 +242,9 @@ class KnowledgeBase:
         return None
 
     def _evidence(
-        self, scored: Scored, best: int, query: QueryTerms, analysis: Analysis, shares: FloatArray,
-        part_share: float = 1.0,
+        self, scored: Scored, best: int, query: QueryTerms, term_count: int, shares: FloatArray
     ) -> Evidence:
         """What is known about the best entry (see `confidence.Evidence`)."""
-        term_count = len(analysis.terms)
         scores = scored.scores
         runner_up = _best_other(scores, best)
         lexical = scored.lexical
@@ -265,22 +270,9 @@ class KnowledgeBase:
             coverage=self._lexical.coverage(query, best),
             known_share=known / (known + query.unknown_weight) if known + query.unknown_weight else 0.0,
             log_terms=math.log1p(term_count),
-            unknown_terms=math.log1p(query.unknown_weight),
-            unknown_real=math.log1p(self._unknown_real_words(analysis)),
-            part_share=part_share,
             lexical_agrees=float(int(np.argmax(lexical)) == best and lexical[best] > 0),
             semantic_agrees=semantic_agrees,
         )
-
-    def _unknown_real_words(self, analysis: Analysis) -> int:
-        """Words of the message no entry has that are real words (never a typo to correct,
-        nor a name): "lowongan" in an ISP's chat names a topic its SOP does not cover."""
-        vocabulary = self._lexical.vocabulary
-        count = 0
-        for term, in_context, word in zip(analysis.terms, analysis.context, analysis.words, strict=True):
-            if term not in vocabulary and not in_context and word.isalpha() and not self._analyzer.is_name(word):
-                count += 1
-        return count
 
     def _contained(
         self, decision: Decision, query: QueryTerms, term_count: int, mode: ModeThresholds, lexical: float,
