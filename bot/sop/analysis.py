@@ -17,7 +17,8 @@ or stops) of nothing but greetings, thanks, forms of address, stopwords and
 names ("halo kak", "saya Budi dari Bekasi", "makasih ya kak 🙏"): customers wrap
 their question in them and they say nothing about its topic. Words right after
 a place or name marker ("dari Sidoarjo", "ke kecamatan Cibinong"), and names
-after a person ("saya Rina", "adik saya Budi": capitalised, or no word we know),
+after a person ("saya Rina", "adik saya Budi": capitalised; after "nama saya" any
+word we do not know),
 are marked as context (`Analysis.context`): the index ignores such a word when
 no entry knows it, instead of counting it as a sign of an uncovered topic.
 Other words no entry knows still count: "tiket pesawat" in a shop's chat is
@@ -53,8 +54,8 @@ CONTEXT_MARKERS = frozenset(
     }
 )  # fmt: skip
 CONTEXT_SPAN = 3  # words a marker covers: "ke kecamatan cibinong barat"
-# Words after which a capitalised word (or one we do not know) is a person's name:
-# "saya Budi", "nama saya Wulan", "adik saya Fitri", "temen saya Hendra".
+# Words after which a capitalised word is a person's name (after an introduction, "nama saya",
+# also a word we do not know): "saya Budi", "nama saya wulan", "adik saya Fitri", "temen saya Hendra".
 PERSON_MARKERS = frozenset(
     {
         "saya", "aku", "nama", "namaku", "perkenalkan", "kenalkan", "adik", "anak", "teman", "temen",
@@ -232,16 +233,19 @@ class Analyzer:
         return out
 
     def _mark_persons(self, words: list[str], capitalised: frozenset[str]) -> list[tuple[str, bool]]:
+        """Names after a person or place marker: a capitalised word ("saya Budi", "sy Dewi dr
+        Garut"); after an introduction ("nama saya wulan") also a word we do not know. A
+        lower-case word after "saya" may be a typo of the topic ("saya pasword lupa"): kept."""
         marked: list[tuple[str, bool]] = []
-        span = place = 0
+        span = 0
+        loose = False
         for word in words:
-            # after "saya", a capitalised word or one we do not know; after "dari", a capitalised one
-            # (the rest after "dari" is `analyse`'s place rule): "sy Dewi dr Garut"
-            person = span > 0 and (word in capitalised or (place == 0 and self.is_name(word)))
+            person = span > 0 and (word in capitalised or (loose and self.is_name(word)))
             person = person and word not in self.lexicon.question_words and word not in self.lexicon.stopwords
             marked.append((word, person))
             if word in PERSON_MARKERS or word in CONTEXT_MARKERS or word in CAPITAL_MARKERS:
-                span, place = PERSON_SPAN, int(word not in PERSON_MARKERS)
+                loose = word in INTRODUCTIONS or (loose and span > 0 and word in PERSON_MARKERS)
+                span = PERSON_SPAN
             elif not person:
                 span = 0
             else:
