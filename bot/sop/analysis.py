@@ -12,10 +12,17 @@ saya belum mendapat pesanan?". Both must reduce to the same few terms
 2. stopwords of both languages (kept: negations and question words);
 3. stems (`stemming.py`);
 Courtesies ("selamat malam", "maaf ganggu", `data/courtesies.txt`) are dropped
-whole before step 2, and words right after a place or name marker ("dari
-Sidoarjo", "ke kecamatan Cibinong", "saya Rina") are marked as context
-(`Analysis.context`): the index ignores such a word when no entry knows it,
-instead of counting it as a sign of an uncovered topic.
+whole before step 2, and so is every *filler clause*: a clause (between commas
+or stops) of nothing but greetings, thanks, forms of address, stopwords and
+names ("halo kak", "saya Budi dari Bekasi", "makasih ya kak 🙏"): customers wrap
+their question in them and they say nothing about its topic. Words right after
+a place or name marker ("dari Sidoarjo", "ke kecamatan Cibinong"), and names
+after a person ("saya Rina", "adik saya Budi": capitalised; after "nama saya" any
+word we do not know),
+are marked as context (`Analysis.context`): the index ignores such a word when
+no entry knows it, instead of counting it as a sign of an uncovered topic.
+Other words no entry knows still count: "tiket pesawat" in a shop's chat is
+a topic the SOP does not cover, not filler.
 
 4. one term per translation pair (`data/bridge_id_en.tsv`: cancel -> batal,
    payment -> bayar): customers mix languages ("mau cancel pesanan", "refund
@@ -47,6 +54,22 @@ CONTEXT_MARKERS = frozenset(
     }
 )  # fmt: skip
 CONTEXT_SPAN = 3  # words a marker covers: "ke kecamatan cibinong barat"
+# Words after which a capitalised word is a person's name (after an introduction, "nama saya",
+# also a word we do not know): "saya Budi", "nama saya wulan", "adik saya Fitri", "temen saya Hendra".
+PERSON_MARKERS = frozenset(
+    {
+        "saya", "aku", "nama", "namaku", "perkenalkan", "kenalkan", "adik", "anak", "teman", "temen",
+        "suami", "istri", "ibu", "bapak", "mertua", "tetangga", "sodara", "saudara", "om", "tante",
+    }
+)  # fmt: skip
+PERSON_SPAN = 2  # "saya Budi Santoso"
+# English has no dictionary here, so after these only a capitalised word is a name: "I'm John from Leeds"
+CAPITAL_MARKERS = frozenset({"am", "is", "name", "from", "in", "my"})
+# Words that only introduce the writer or greet: a clause of these, names and stopwords is filler
+INTRODUCTIONS = frozenset({"nama", "namaku", "perkenalkan", "kenalkan", "kenal", "name", "named"})
+_CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
+_SENTENCE_END = re.compile(r"[.!?\n]\s*$")
+_LETTERS = re.compile(r"[^\W\d_]+")
 # Forms of address: "kak, ongkir berapa?" asks what "ongkir berapa?" asks (left out of the encoder's text)
 ADDRESS_WORDS = frozenset({"kak", "kakak", "ka", "min", "mimin", "admin", "gan", "agan", "sis", "bang", "mas", "mbak"})
 
@@ -133,20 +156,20 @@ class Analyzer:
         dari Sidoarjo"): they pull a short question's vector away from its topic."""
         kept: list[str] = []
         span = 0
-        for word in self._without_courtesies(self.standard_words(text)):
+        for word, person in self._content(text):
             if word in ADDRESS_WORDS:
                 continue
             if word in CONTEXT_MARKERS:
                 span = CONTEXT_SPAN
-            elif span and self._is_name(word):
-                span -= 1
+            elif person or (span and self.is_name(word)):
+                span = max(0, span - 1)
                 continue
             else:
                 span = 0
             kept.append(word)
         return " ".join(kept) or text
 
-    def _is_name(self, word: str) -> bool:
+    def is_name(self, word: str) -> bool:
         """A word that is no word of any list or dictionary we have: a name, a place, a brand."""
         return word.isalpha() and not self.is_real_word(word) and not self.is_real_word(self.stemmer.stem(word))
 
@@ -163,7 +186,7 @@ class Analyzer:
         context: list[bool] = []
         sources: list[str] = []
         span = 0
-        for word in self._without_courtesies(self.standard_words(text)):
+        for word, person in self._content(text):
             if word in CONTEXT_MARKERS:
                 span = CONTEXT_SPAN
                 continue
@@ -177,10 +200,79 @@ class Analyzer:
                 continue
             terms.append(bridge.get(stem, stem))
             # a dictionary word stays a word ("bayar di tempat"); only names are context
-            context.append(span > 0 and self._is_name(word))
+            context.append(person or (span > 0 and self.is_name(word)))
             sources.append(word)
             span = max(0, span - 1)
         return Analysis(terms, context, sources)
+
+    def content(self, text: str) -> str:
+        """The message without its filler clauses (see the module docstring), as typed."""
+        kept = [clause for clause, words in self._clauses(text) if words]
+        return "".join(kept).strip() or text
+
+    def _content(self, text: str) -> list[tuple[str, bool]]:
+        """The standard words of the message's non-filler clauses, each with whether it is
+        a person's name ("saya Budi", "adik saya Fitri")."""
+        return [word for _, words in self._clauses(text) for word in words]
+
+    def _clauses(self, text: str) -> list[tuple[str, list[tuple[str, bool]]]]:
+        """Each clause as typed, with its words in standard spelling and without courtesies
+        (none when the clause is filler), each word marked when it is a person's name."""
+        out: list[tuple[str, list[tuple[str, bool]]]] = []
+        sentence_start = True
+        for match in _CLAUSE.finditer(text):
+            clause = match.group()
+            names = _capitalised(clause, sentence_start)
+            sentence_start = bool(_SENTENCE_END.search(clause))
+            if not _LETTERS.search(clause):
+                out.append((clause, []))
+                continue
+            words = self._without_courtesies(self.standard_words(clause))
+            marked = self._mark_persons(words, names)
+            out.append((clause, [] if self._is_filler(marked) else marked))
+        return out
+
+    def _mark_persons(self, words: list[str], capitalised: frozenset[str]) -> list[tuple[str, bool]]:
+        """Names after a person or place marker: a capitalised word ("saya Budi", "sy Dewi dr
+        Garut"); after an introduction ("nama saya wulan") also a word we do not know. A
+        lower-case word after "saya" may be a typo of the topic ("saya pasword lupa"): kept."""
+        marked: list[tuple[str, bool]] = []
+        span = 0
+        loose = False
+        for word in words:
+            person = span > 0 and (word in capitalised or (loose and self.is_name(word)))
+            person = person and word not in self.lexicon.question_words and word not in self.lexicon.stopwords
+            marked.append((word, person))
+            if word in PERSON_MARKERS or word in CONTEXT_MARKERS or word in CAPITAL_MARKERS:
+                loose = word in INTRODUCTIONS or (loose and span > 0 and word in PERSON_MARKERS)
+                span = PERSON_SPAN
+            elif not person:
+                span = 0
+            else:
+                span -= 1
+        return marked
+
+    def _is_filler(self, marked: list[tuple[str, bool]]) -> bool:
+        """A clause that greets, thanks, introduces the writer or addresses the staff, and
+        asks and names nothing: "halo kak", "saya Budi dari Bekasi", "thanks a lot"."""
+        lexicon = self.lexicon
+        span = 0
+        for word, person in marked:
+            if word in lexicon.question_words:
+                return False
+            if word in CONTEXT_MARKERS:
+                span = CONTEXT_SPAN
+                continue
+            if person or (span and self.is_name(word)):
+                span = max(0, span - 1)
+                continue
+            span = 0
+            if not (
+                word in ADDRESS_WORDS or word in INTRODUCTIONS or word in lexicon.stopwords
+                or (word,) in lexicon.small_talk
+            ):
+                return False
+        return True
 
     def _without_courtesies(self, standard: list[str]) -> list[str]:
         courtesies = self.lexicon.courtesies
@@ -292,6 +384,17 @@ def _unprefixed(word: str, *, with_suffix: bool) -> list[str]:
     elif with_suffix and word.startswith("m") and len(word) > 2 and word[1] in _VOWELS:
         out.append("p" + word[1:])
     return out
+
+
+def _capitalised(clause: str, sentence_start: bool) -> frozenset[str]:
+    """Words written with a capital inside a sentence (names: "saya Budi"), case-folded;
+    not the sentence's first word, nor words of a clause in capitals ("UDAH BAYAR")."""
+    found = _LETTERS.findall(clause)
+    if sentence_start:
+        found = found[1:]
+    return frozenset(
+        word.casefold() for word in found if word[0].isupper() and not word.isupper() and len(word) > 1
+    )
 
 
 def bridge_stems(bridges: Mapping[str, tuple[str, ...]], stemmer: WordStemmer) -> dict[str, str]:

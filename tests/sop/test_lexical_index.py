@@ -178,6 +178,6 @@ def test_a_question_part_that_is_the_whole_message_is_not_judged_again() -> None
             del kb._lexical.score
         counts[text] = counted.calls
         assert decision.matches[0].entry.id == "card-arrival"
-    # the message and its first clause; its other part is the message again, punctuation aside
-    assert counts[whole] == 2
-    assert counts[split] == 3  # the message and its two distinct question parts
+    # the message and two of its three parts; the third is the message again, punctuation aside
+    assert counts[whole] == 3
+    assert counts[split] == 5  # the message and its four distinct question parts
