@@ -253,7 +253,10 @@ def judge(
     if entry.needs_boost and not boosted:
         return Judgement(0.0, (*reasons, "no cue"))
     for sense in entry.senses:
-        cue = _sense_cue(sense, clause if person else around, clause, rules, facts, fragment)
+        # the name of a people is written with a capital wherever it stands: `orang Sunda
+        # pelit` is no place, so only its place's own cues (`ke Madura`) count for those
+        cue = _sense_cue(sense, clause if person else around, clause, rules, facts,
+                         "" if entry.needs_boost else fragment)  # fmt: skip
         if cue is None and sense in OBJECT_SENSES and not aimed:
             cue = _object_of_verb(clause, rules)
         if cue is not None:
@@ -474,6 +477,7 @@ NEGATIONS = frozenset({"bukan", "tidak", "tak", "gak", "ga", "nggak", "enggak", 
 _NOT_PREDICATE = frozenset({"di", "ke", "dari", "yang", "yg", "dan", "sama", "dengan", "dgn",
                             "buat", "untuk", "utk", "pada", "dalam", "dlm", "of", "in", "on",
                             "at", "and"})  # fmt: skip
+_PREPOSITIONS = _NOT_PREDICATE - {"yang", "yg", "dan", "sama", "and"}
 
 
 def called(before: Sequence[str], rules: ContextRules) -> bool:
@@ -493,9 +497,10 @@ def called(before: Sequence[str], rules: ContextRules) -> bool:
 
 def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
     """A cue said of the term: after it in its clause, before any negation (`batak kasar`,
-    `madura itu maling`, but not `islam bukan teroris`)."""
+    `madura itu maling`, but not `islam bukan teroris`, nor past a preposition, which
+    starts a phrase about something else: `masakan Batak dari daging babi`)."""
     for word in clause.after:
-        if word in NEGATIONS:
+        if word in NEGATIONS or word in _PREPOSITIONS:
             return None
         if word in cues:
             return word
