@@ -263,7 +263,7 @@ def judge(
             score += INNOCENT_SENSE
             reasons.append(f"{sense}:{cue}")
             break
-    if not aimed and _written_as_code(facts, around.span):
+    if not aimed and _may_be_code(facts.text, around.span) and _written_as_code(facts, around.span):
         score += INNOCENT_SENSE
         reasons.append("code")
     if _mentioned(around, rules, facts.text):
@@ -550,6 +550,7 @@ _CODE_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _DOMAIN_AFTER_RE = re.compile(
     r"\.(?:com|net|org|edu|gov|id|co|ac|go|sch|io|me|info|biz|my|sg|uk|us|au)\b", re.IGNORECASE
 )
+_CODE_JOINERS = (".", "_")
 _CODE_LETTERS = 4
 """A capitals-and-digits token up to this long is a code (`T41K`, `B4B1`, `TA1`), not
 leetspeak, which disguises longer words (`4NJ1NG`) as often as short ones."""
@@ -588,6 +589,14 @@ def _written_as_code(facts: MessageFacts, span: tuple[int, int]) -> bool:
     return _beside_a_name(text, token.start(), token.end())
 
 
+def _may_be_code(text: str, span: tuple[int, int]) -> bool:
+    """The cheap test first: the usual hit has lower-case letters and nothing joined to it."""
+    start, end = span
+    return text[start:end].isupper() or text[end : end + 1] in _CODE_JOINERS or (
+        text[start - 1 : start] == "_"
+    )
+
+
 def _in_identifier(text: str, start: int, end: int) -> bool:
     """Joined to another word by `_` (letters typed apart with `_` are inside the hit)."""
     after = text[end : end + 2]
@@ -620,7 +629,10 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
     words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
     (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
     # an apostrophe joins what it splits (`Fool's`, `o'on`): spelling, not a disguise
-    typed = _WORD_CHARS_RE.findall(_without_accents(_APOSTROPHE_RE.sub("", fragment.lower())))
+    lowered = fragment.lower()
+    if "'" in lowered or "’" in lowered:
+        lowered = _APOSTROPHE_RE.sub("", lowered)
+    typed = _WORD_CHARS_RE.findall(_without_accents(lowered))
     if typed == list(words):
         return False
     # letters stretched for emphasis are not a disguise: `GILAAA`, `anjiiir` shout, not hide

@@ -395,9 +395,13 @@ def plain_token_spans(text: str, reading_a: str) -> list[tuple[int, int]] | None
 
 
 def _join_singles(match: re.Match[str]) -> str:
+    run = match.group()
+    if "," not in run:
+        joined = _SEPARATOR_RE.sub("", run)
+        return joined if joined.isalpha() or _spelled(run) else run
     return "".join(
         _SEPARATOR_RE.sub("", piece) if _spelled(piece) else piece
-        for piece in _LIST_COMMA_RE.split(match.group())
+        for piece in _LIST_COMMA_RE.split(run)
     )
 
 
