@@ -30,7 +30,12 @@ terms found). Nothing is timed here: `bench.automod` measures speed.
 sense (the dog, the name, the town, `perek` = near, `kntl` = kental, `UU Pornografi`,
 `white power bank`...), with a few lines where the same words are abuse; `--senses ''`
 skips it. It was written before the rules for these senses were changed, and is measured
-like a split (`--errors senses` prints its mistakes).
+like a split (`--errors senses` prints its mistakes). `tests/moderation/data/senses_2.tsv`
+(`--senses tests/moderation/data/senses_2.tsv`) is a third, written in round 4 going
+through the default lists word by word: other animals and foods, names, places, regional
+verbs (`sarap`, `pantek`, `raimu`), codes, acronyms and usernames (`T41K`, `ASU`,
+`asu_official`), English words inside Indonesian (`dosen cum peneliti`, `shuttle cock`),
+faiths and peoples, banter.
 
 `--errors SPLIT` prints that split's misses and false alarms to stderr, with each hit's
 score and reasons. Use it on dev only: test is for reporting, never for tuning.

@@ -253,13 +253,19 @@ def judge(
     if entry.needs_boost and not boosted:
         return Judgement(0.0, (*reasons, "no cue"))
     for sense in entry.senses:
-        cue = _sense_cue(sense, clause if person else around, clause, rules, facts, fragment)
+        # the name of a people is written with a capital wherever it stands: `orang Sunda
+        # pelit` is no place, so only its place's own cues (`ke Madura`) count for those
+        cue = _sense_cue(sense, clause if person else around, clause, rules, facts,
+                         "" if entry.needs_boost else fragment)  # fmt: skip
         if cue is None and sense in OBJECT_SENSES and not aimed:
             cue = _object_of_verb(clause, rules)
         if cue is not None:
             score += INNOCENT_SENSE
             reasons.append(f"{sense}:{cue}")
             break
+    if not aimed and _may_be_code(facts.text, around.span) and _written_as_code(facts, around.span):
+        score += INNOCENT_SENSE
+        reasons.append("code")
     if _mentioned(around, rules, facts.text):
         score += MENTIONED
         reasons.append("mentioned")
@@ -471,6 +477,7 @@ NEGATIONS = frozenset({"bukan", "tidak", "tak", "gak", "ga", "nggak", "enggak", 
 _NOT_PREDICATE = frozenset({"di", "ke", "dari", "yang", "yg", "dan", "sama", "dengan", "dgn",
                             "buat", "untuk", "utk", "pada", "dalam", "dlm", "of", "in", "on",
                             "at", "and"})  # fmt: skip
+_PREPOSITIONS = _NOT_PREDICATE - {"yang", "yg", "dan", "sama", "and"}
 
 
 def called(before: Sequence[str], rules: ContextRules) -> bool:
@@ -490,9 +497,10 @@ def called(before: Sequence[str], rules: ContextRules) -> bool:
 
 def _said_of(clause: Surroundings, cues: CueWords) -> str | None:
     """A cue said of the term: after it in its clause, before any negation (`batak kasar`,
-    `madura itu maling`, but not `islam bukan teroris`)."""
+    `madura itu maling`, but not `islam bukan teroris`, nor past a preposition, which
+    starts a phrase about something else: `masakan Batak dari daging babi`)."""
     for word in clause.after:
-        if word in NEGATIONS:
+        if word in NEGATIONS or word in _PREPOSITIONS:
             return None
         if word in cues:
             return word
@@ -538,11 +546,93 @@ def _addressing_suffix(entry: WordEntry, around: Surroundings) -> bool:
 _WORD_CHARS_RE = re.compile(r"[^\W_]+")
 
 
+_CODE_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_DOMAIN_AFTER_RE = re.compile(
+    r"\.(?:com|net|org|edu|gov|id|co|ac|go|sch|io|me|info|biz|my|sg|uk|us|au)\b", re.IGNORECASE
+)
+_CODE_JOINERS = (".", "_")
+_CODE_LETTERS = 4
+"""A capitals-and-digits token up to this long is a code (`T41K`, `B4B1`, `TA1`), not
+leetspeak, which disguises longer words (`4NJ1NG`) as often as short ones."""
+_ACRONYM_LETTERS = 3
+
+
+def _written_as_code(facts: MessageFacts, span: tuple[int, int]) -> bool:
+    """Whether the hit is a code, an acronym, a username or a domain name rather than a
+    word: vouchers,
+    receipts, plates and product numbers are capitals with digits (`T41K`, `A5U-2291`,
+    `K0NT-01`, `TA1 5583`), and an acronym stands in capitals beside a name or its
+    expansion (`ASU (Arizona State)`, `AJG Insurance`, `MMK di kampus (Magister...)`).
+    Digits then are digits, not leetspeak. Only Latin capitals: Greek and Cyrillic
+    look-alikes are a disguise. A message in capitals throughout says nothing."""
+    text = facts.text
+    start, end = span
+    if _in_identifier(text, start, end):
+        return True  # `asu_official`, `tai_chi_bandung`: a username or a file name
+    while start > 0 and _code_char(text, start - 1):
+        start -= 1
+    token = _CODE_TOKEN_RE.match(text, start)
+    if token is None or token.end() < end:
+        return False
+    if _DOMAIN_AFTER_RE.match(text, token.end()):
+        return True  # `asu.edu`, `tai.com`: a name in an address
+    word = token.group()
+    if any(char.islower() for char in word) or not any(char.isupper() for char in word):
+        return False
+    if facts.shouting:
+        return False
+    alnum = [char for char in word if char.isalnum()]
+    if any(char.isdigit() for char in word):
+        return "-" in word or len(alnum) <= _CODE_LETTERS
+    if len(alnum) > _ACRONYM_LETTERS:
+        return False
+    return _beside_a_name(text, token.start(), token.end())
+
+
+def _may_be_code(text: str, span: tuple[int, int]) -> bool:
+    """The cheap test first: the usual hit has lower-case letters and nothing joined to it."""
+    start, end = span
+    return text[start:end].isupper() or text[end : end + 1] in _CODE_JOINERS or (
+        text[start - 1 : start] == "_"
+    )
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """Joined to another word by `_` (letters typed apart with `_` are inside the hit)."""
+    after = text[end : end + 2]
+    before = text[max(0, start - 2) : start]
+    return (len(after) == 2 and after[0] == "_" and after[1].isalnum()) or (
+        len(before) == 2 and before[1] == "_" and before[0].isalnum()
+    )
+
+
+def _code_char(text: str, index: int) -> bool:
+    char = text[index]
+    if char == "-":
+        return index > 0 and text[index - 1].isascii() and text[index - 1].isalnum()
+    return char.isascii() and char.isalnum()
+
+
+def _beside_a_name(text: str, start: int, end: int) -> bool:
+    """A parenthesis or a capitalised word right before or after `text[start:end]`."""
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    if before.endswith("(") or after.startswith("("):
+        return True
+    previous = before.split()[-1:] if before else []
+    following = after.split()[:1]
+    return any(word[:1].isupper() and word[:1].isalpha() for word in (*previous, *following))
+
+
 def _disguised(fragment: str, words: Sequence[str]) -> bool:
     """Typed otherwise than it reads: digits, symbols, look-alikes or separators inside the
     words, or letters stretched (`b4bi`, `b.a.b.i`, `babiii`). A listed spelling with digits
     (`14 words`) or a vowel-less one (`kntl`) is not a disguise."""
-    typed = _WORD_CHARS_RE.findall(_without_accents(fragment.lower()))
+    # an apostrophe joins what it splits (`Fool's`, `o'on`): spelling, not a disguise
+    lowered = fragment.lower()
+    if "'" in lowered or "’" in lowered:
+        lowered = _APOSTROPHE_RE.sub("", lowered)
+    typed = _WORD_CHARS_RE.findall(_without_accents(lowered))
     if typed == list(words):
         return False
     # letters stretched for emphasis are not a disguise: `GILAAA`, `anjiiir` shout, not hide
@@ -550,6 +640,7 @@ def _disguised(fragment: str, words: Sequence[str]) -> bool:
 
 
 _RUN_RE = re.compile(r"([^\W\d_])\1+")
+_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])['’](?=[^\W\d_])")
 
 
 def _without_accents(text: str) -> str:

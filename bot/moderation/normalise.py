@@ -395,7 +395,25 @@ def plain_token_spans(text: str, reading_a: str) -> list[tuple[int, int]] | None
 
 
 def _join_singles(match: re.Match[str]) -> str:
-    return _SEPARATOR_RE.sub("", match.group())
+    run = match.group()
+    if "," not in run:
+        joined = _SEPARATOR_RE.sub("", run)
+        return joined if joined.isalpha() or _spelled(run) else run
+    return "".join(
+        _SEPARATOR_RE.sub("", piece) if _spelled(piece) else piece
+        for piece in _LIST_COMMA_RE.split(run)
+    )
+
+
+_LIST_COMMA_RE = re.compile(r"(\s*,\s+)")
+"""A comma and a space part items of a list (`kelas B, A, B, I`), never a spelled word."""
+
+
+def _spelled(run: str) -> bool:
+    """Whether single characters in a row spell a word: two or more of them, not mostly
+    digits (`no 4 5 u`, `ukuran 4 5 6` are numbers, not leetspeak)."""
+    characters = _SEPARATOR_RE.sub("", run)
+    return len(characters) > 1 and 2 * sum(char.isdigit() for char in characters) < len(characters)
 
 
 def _digit_leet(match: re.Match[str]) -> str:
@@ -448,8 +466,10 @@ def spelled_runs(text: str) -> list[str]:
     as the readings spell words: the word filter splits them into words it knows, since the
     separators no longer say where a word ends."""
     return [
-        _RUN3_RE.sub(_two, _leet(_SEPARATOR_RE.sub("", match.group())))
+        _RUN3_RE.sub(_two, _leet(_SEPARATOR_RE.sub("", piece)))
         for match in _MIXED_SINGLES_RE.finditer(fold_chars(text))
+        for piece in _LIST_COMMA_RE.split(match.group())[::2]
+        if _spelled(piece)
     ]
 
 
