@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,3 +62,11 @@ def message() -> MessageFactory:
 
 def terms_found(words: WordFilter, text: str) -> list[str]:
     return [hit.term for hit in words.match(text)]
+
+
+def own_set_lines(name: str, label: str) -> list[str]:
+    """The lines of one label in an own senses set (`tests/moderation/data/<name>.tsv`)."""
+    path = Path(__file__).parent / "data" / f"{name}.tsv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [row["text"] for row in rows if row["label"] == label]

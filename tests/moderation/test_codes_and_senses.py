@@ -6,19 +6,11 @@ Each test is a message as a group would see it, judged by the filter a new chat 
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
 from bot.moderation.wordfilter import WordFilter
-
-SENSES_2 = Path(__file__).parent / "data" / "senses_2.tsv"
-
-
-def acted_on(words: WordFilter, text: str) -> list[str]:
-    return [hit.term for hit in words.match(text)]
-
+from tests.moderation.conftest import own_set_lines
+from tests.moderation.conftest import terms_found as acted_on
 
 # --- digits in codes are digits, capitals beside a name are an acronym ------------------
 
@@ -119,20 +111,15 @@ KNOWN_MISSES = {
 }
 
 
-def _senses(label: str) -> list[str]:
-    with SENSES_2.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [row["text"] for row in rows if row["label"] == label]
 
-
-@pytest.mark.parametrize("text", _senses("clean"))
+@pytest.mark.parametrize("text", own_set_lines("senses_2", "clean"))
 def test_every_innocent_line_of_the_second_set_is_left_alone(words: WordFilter, text: str) -> None:
     if text in KNOWN_FALSE_ALARMS:
         pytest.xfail("a known false alarm")
     assert acted_on(words, text) == []
 
 
-@pytest.mark.parametrize("text", _senses("abusive"))
+@pytest.mark.parametrize("text", own_set_lines("senses_2", "abusive"))
 def test_every_abusive_line_of_the_second_set_is_acted_on(words: WordFilter, text: str) -> None:
     if text in KNOWN_MISSES:
         pytest.xfail("a known miss")

@@ -6,21 +6,13 @@ is left alone, or the word is acted on (and which word).
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
 from bot.moderation.context import parse_context
 from bot.moderation.terms import parse_wordlist
 from bot.moderation.wordfilter import WordFilter
-
-SENSES = Path(__file__).parent / "data" / "senses.tsv"
-
-
-def acted_on(words: WordFilter, text: str) -> list[str]:
-    return [hit.term for hit in words.match(text)]
-
+from tests.moderation.conftest import own_set_lines
+from tests.moderation.conftest import terms_found as acted_on
 
 # --- an animal word that is the object of a verb is the animal ---------------------------
 
@@ -183,19 +175,14 @@ KNOWN_FALSE_ALARMS = {
 }
 
 
-def _senses(label: str) -> list[str]:
-    with SENSES.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [row["text"] for row in rows if row["label"] == label]
 
-
-@pytest.mark.parametrize("text", _senses("clean"))
+@pytest.mark.parametrize("text", own_set_lines("senses", "clean"))
 def test_every_innocent_sense_of_the_own_set_is_left_alone(words: WordFilter, text: str) -> None:
     if text in KNOWN_FALSE_ALARMS:
         pytest.xfail("a known false alarm")
     assert acted_on(words, text) == []
 
 
-@pytest.mark.parametrize("text", _senses("abusive"))
+@pytest.mark.parametrize("text", own_set_lines("senses", "abusive"))
 def test_every_abusive_line_of_the_own_set_is_acted_on(words: WordFilter, text: str) -> None:
     assert acted_on(words, text) != []
