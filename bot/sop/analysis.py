@@ -67,6 +67,7 @@ PERSON_SPAN = 2  # "saya Budi Santoso"
 CAPITAL_MARKERS = frozenset({"am", "is", "name", "from", "in", "my"})
 # Words that only introduce the writer or greet: a clause of these, names and stopwords is filler
 INTRODUCTIONS = frozenset({"nama", "namaku", "perkenalkan", "kenalkan", "kenal", "name", "named"})
+CLAUSE_MEMO = 64  # texts whose clauses `Analyzer._clauses` keeps: a batch of messages and their parts
 _CLAUSE = re.compile(r"[^.!?;,\n]+[.!?;,\n]*")
 _SENTENCE_END = re.compile(r"[.!?\n]\s*$")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -96,6 +97,11 @@ class Analyzer:
     # word -> standard spelling; a memo of a pure function, bounded, so building a
     # 10,000-entry index analyses each distinct word once
     _memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # the last texts' clauses: one message is split by `analyse`, `content` and `encoder_text`,
+    # and a long one's question parts again (~1 ms of a long message at 10,000 entries)
+    _clause_memo: dict[str, list[tuple[str, list[tuple[str, bool]]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     # stem -> the stem that stands for its translation group (see `bridge_stems`)
     _bridge: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -217,7 +223,19 @@ class Analyzer:
 
     def _clauses(self, text: str) -> list[tuple[str, list[tuple[str, bool]]]]:
         """Each clause as typed, with its words in standard spelling and without courtesies
-        (none when the clause is filler), each word marked when it is a person's name."""
+        (none when the clause is filler), each word marked when it is a person's name.
+
+        Memoised for up to CLAUSE_MEMO recent texts (callers only read the result)."""
+        memo = self._clause_memo
+        found = memo.get(text)
+        if found is None:
+            found = self._split_clauses(text)
+            if len(memo) >= CLAUSE_MEMO:
+                memo.clear()  # atomic: an index built in a thread shares the analyzer with the loop
+            memo[text] = found
+        return found
+
+    def _split_clauses(self, text: str) -> list[tuple[str, list[tuple[str, bool]]]]:
         out: list[tuple[str, list[tuple[str, bool]]]] = []
         sentence_start = True
         for match in _CLAUSE.finditer(text):

@@ -187,21 +187,26 @@ class KnowledgeBase:
         mode = self._thresholds.for_mode(self._semantic is not None)
         if not self._entries:
             return Assessment(decide([], mode, language, self._thresholds.max_options), None)
-        parts = question_parts(text, self._analyzer) if len(terms) >= LONG_MESSAGE_TERMS else []
+        asking = asking_clauses(text, self._analyzer) if len(terms) >= LONG_MESSAGE_TERMS else []
+        parts = parts_of(asking)
         if parts and self._semantic is not None:  # the message and its parts in one encoder call
             self._semantic.encode_ahead([text, *parts], replace=False)
         whole = best = self._judge(text, analysis, mode, language)
         # a long story with the question inside: the question alone may be clearer
         asked: set[str] = set()  # what each asking clause alone points at
-        alone = {clause for clause, _ in asking_clauses(text, self._analyzer)} if parts else set()
+        alone = {clause for clause, _ in asking}
+        # a judgement depends on the text only through what the encoder reads and the analysis:
+        # parts that agree on both (the whole again, punctuation aside) are judged once
+        judged: dict[tuple[str, tuple[str, ...], tuple[bool, ...], tuple[str, ...]], Assessment] = {}
+        if parts:
+            judged[self._judgement_key(text, analysis)] = whole
         for part in parts:
             part_analysis = self._analyzer.analyse(part)
             if not part_analysis.terms or self._analyzer.is_vague(part_analysis.terms):
                 continue
-            if part_analysis == analysis and self._reads_alike(part, text):
-                candidate = whole  # the whole message again, punctuation aside: the same judgement
-            else:
-                candidate = self._judge(part, part_analysis, mode, language)
+            key = self._judgement_key(part, part_analysis)
+            candidate = judged.get(key) or self._judge(part, part_analysis, mode, language)
+            judged[key] = candidate
             if candidate.decision.kind is not DecisionKind.NO_MATCH and part in alone:
                 asked.add(candidate.decision.options[0].id)
             if len(part_analysis.terms) < 2:
@@ -241,9 +246,12 @@ class KnowledgeBase:
             decision = self._contained(decision, query, len(terms), mode, evidence.lexical, shares)
         return Assessment(decision, evidence, foreign)
 
-    def _reads_alike(self, text: str, other: str) -> bool:
-        """Whether the encoder reads both texts as one (always, without an encoder)."""
-        return self._semantic is None or self._semantic.encoder_text(text) == self._semantic.encoder_text(other)
+    def _judgement_key(
+        self, text: str, analysis: Analysis
+    ) -> tuple[str, tuple[str, ...], tuple[bool, ...], tuple[str, ...]]:
+        """What `_judge` reads of a text: the encoder's text (none without an encoder) and the analysis."""
+        read = self._semantic.encoder_text(text) if self._semantic is not None else ""
+        return read, tuple(analysis.terms), tuple(analysis.context), tuple(analysis.words)
 
     def _foreign_name(self, analysis: Analysis, entry: int) -> str | None:
         """Another company's name in the message that the best entry never mentions."""
@@ -354,8 +362,13 @@ def question_parts(text: str, analyzer: Analyzer) -> list[str]:
     """The clauses of a long message that ask something (a question mark or a question
     word), alone and with the clause before it, the last MAX_PARTS of them: customers tell
     their story first and ask at the end ("... udah seminggu blm sampe, itu gimana ya kak?")."""
+    return parts_of(asking_clauses(text, analyzer))
+
+
+def parts_of(asking: Sequence[tuple[str, str | None]]) -> list[str]:
+    """`question_parts` from the message's `asking_clauses`."""
     parts = []
-    for clause, previous in asking_clauses(text, analyzer):
+    for clause, previous in asking:
         if previous:
             parts.append(f"{previous} {clause}")
         parts.append(clause)
