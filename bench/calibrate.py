@@ -64,6 +64,7 @@ from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 CALIBRATION_FILE = ROOT / "bot" / "sop" / "calibration.py"
 PRECISION_FLOOR = 0.95  # no tuning group may fall below this at the chosen bar
 MIN_ANSWERS = 30
+HELD_OUT = frozenset({"kirimcepat"})  # bench/datasets/<name> sets run only by `bench.sop_eval`, never pooled
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--banking-folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     parser.add_argument("--no-head", action="store_true", help="without the entry classifier")
     parser.add_argument("--only", nargs="*", help="dataset groups to run (default: all)")
+    parser.add_argument("--tune-only", action="store_true", help="the tuning parts only (no report part is run)")
     parser.add_argument("--show", help="print each message of datasets whose name starts with this")
     parser.add_argument("--save", type=Path, help="keep the records (JSON lines) to --load them later")
     parser.add_argument("--pad", action="store_true", help="also report every part with padded questions")
@@ -334,8 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_head:
         entry_head.MAX_ENTRIES = 0
     datasets = pool(banking_seeds=tuple(args.banking_seeds), banking_folds=tuple(args.banking_folds))
+    # held-out sets nobody may tune on live beside the pool's domains: the lead runs them alone
+    datasets = [d for d in datasets if d.group not in HELD_OUT]
     if args.only:
         datasets = [d for d in datasets if d.group in args.only]
+    if args.tune_only:
+        datasets = [d for d in datasets if d.split == "tune"]
     if args.pad:
         datasets = [*datasets, *(padded(dataset, args.pad_seed) for dataset in datasets)]
     if args.load:

@@ -33,6 +33,7 @@ TIE = 1e-6  # two entries this close in the ranking: asked, never answered
 # A question part answers only this far above the bar: the best of several tries looks surer
 # than it is (on the tuning parts: banking77_id precision 0.952 -> 0.961, klinik 0.934 -> 0.950)
 PART_MARGIN = 0.04
+PART_IN_WHOLE = 3  # a part answers only with one of the whole message's first this many entries
 _CLAUSE_END = re.compile(r"[.!?;,\n]+")
 FloatArray = npt.NDArray[np.float32]
 
@@ -212,8 +213,9 @@ class KnowledgeBase:
             if len(part_analysis.terms) < 2:
                 continue
             if candidate.decision.kind is DecisionKind.ANSWER and (
-                candidate.decision.confidence or 0.0
-            ) < mode.confidence + PART_MARGIN:
+                (candidate.decision.confidence or 0.0) < mode.confidence + PART_MARGIN
+                or not self._whole_allows(whole, analysis, candidate.decision.options[0].id)
+            ):
                 continue
             if (candidate.decision.confidence or 0.0) > (best.decision.confidence or 0.0):
                 best = candidate
@@ -222,6 +224,15 @@ class KnowledgeBase:
         if len(asked) > 1 or best is whole:
             return whole
         return replace(best, from_part=True)
+
+    def _whole_allows(self, whole: Assessment, analysis: Analysis, entry_id: str) -> bool:
+        """Whether a question part may answer with this entry: the whole message must rank it
+        among its first PART_IN_WHOLE (a part reads less than the customer wrote), and name
+        no other company the entry never mentions."""
+        top = whole.decision.matches[:PART_IN_WHOLE]
+        if entry_id not in {match.entry.id for match in top}:
+            return False
+        return self._foreign_name(analysis, self._index[entry_id]) is None
 
     def _judge(self, text: str, analysis: Analysis, mode: ModeThresholds, language: str) -> Assessment:
         terms = analysis.terms

@@ -74,6 +74,23 @@ def test_another_companys_account_stays_out_of_scope(sample_hybrid_kb: Knowledge
     assert sample_hybrid_kb.decide("cara hapus akun instagram gmn kak").kind is not DecisionKind.ANSWER
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["kak cara ganti password gmail sy gmn, lupa", "garansi laptop asus sy abis, servis resmi dimana ya"],
+)
+def test_another_companys_product_is_not_answered_with_ours(sample_hybrid_kb: KnowledgeBase, text: str) -> None:
+    assert sample_hybrid_kb.decide(text).kind is not DecisionKind.ANSWER
+
+
+def test_a_question_part_does_not_answer_past_another_company_the_story_names(
+    sample_hybrid_kb: KnowledgeBase,
+) -> None:
+    # the question alone is ours ("gimana cara ajukan pengembalian barang?"), the purchase was not
+    story = "kemarin adik saya belanja di shopee dan barangnya rusak. gimana cara ajukan pengembalian barang?"
+    assert sample_hybrid_kb.decide(story).kind is not DecisionKind.ANSWER
+    assert sample_hybrid_kb.decide("gimana cara ajukan pengembalian barang?").kind is DecisionKind.ANSWER
+
+
 # --- slang, misspelt slang and synonyms -----------------------------------------------------
 
 
