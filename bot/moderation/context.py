@@ -544,6 +544,12 @@ def _base_not_call(around: Surroundings, clause: Surroundings, rules: ContextRul
     )
 
 
+_ADVERBS = frozenset({"ternyata", "masih", "pasti", "mungkin", "kayaknya", "keknya", "selalu",
+                      "sering", "cuma", "cuman", "jadi", "jd", "tetap", "tetep", "pokoknya",
+                      "sungguh", "sampai", "sampe", "terlalu", "agak", "rada", "lebih", "kurang",
+                      "bahkan", "malah", "justru", "ternyatanya", "katanya", "kata"})  # fmt: skip
+"""Words that stand before a predicate, not nouns a phrase could complement."""
+_PLACE_WORDS = frozenset({"depan", "belakang", "samping", "sebelah", "luar", "atas", "bawah"})
 _CLAUSE_GAP_RE = re.compile(r"[^\W_]{2,}[,;.!?]+\s+[^\W_]{2,}")
 _DOUBLED_BEFORE_RE = re.compile(r"([^\W\d_]+)-$")
 
@@ -562,9 +568,11 @@ def _phrase_not_said(
     word is that word (`otak-otak udang`, `bakar pura-pura`). Aimed at no one: `dasar` after
     a noun is "basic" (`kebutuhan dasar anjing`), and a phrase with the sense `literal` (a
     thing said of a person: `muka tembok`, `sampah masyarakat`) names the thing when
-    it is the object of a verb or a preposition or a word of content follows it in its
-    clause (`cat muka tembok`, `mulut ember cat ini`, `sampah masyarakat di TPS`): as an
-    insult it ends what is said (`muka tembok, udah ketauan`) or is aimed at someone."""
+    it is the object of a verb or a preposition, the complement of a noun before it in its
+    clause (`cat muka tembok`, `bank sampah masyarakat`), or a preposition or a place
+    follows it (`sampah masyarakat di TPS`, `muka tembok depan rumah`). As an insult it
+    starts what is said or follows who it is said of (`pejabat itu sampah masyarakat`,
+    `orang gak punya otak kayak dia`), or is aimed at someone."""
     if _CLAUSE_GAP_RE.search(fragment):
         return "clauses apart"
     start, end = around.span
@@ -581,19 +589,24 @@ def _phrase_not_said(
         return "modifier"
     if LITERAL_SENSE not in entry.senses:
         return None
-    if clause.before and (rules.is_verb(clause.before[-1]) or clause.before[-1] in _PREPOSITIONS):
-        return f"{LITERAL_SENSE}:after {clause.before[-1]}"
-    for word in clause.after:
-        if word in rules.fillers:
-            continue
-        if (
-            word in rules.addressed_after
-            or word in rules.banter
-            or word in rules.self_words
-            or word in rules.people
+    if clause.before:
+        previous = clause.before[-1]
+        if rules.is_verb(previous) or previous in _PREPOSITIONS:
+            return f"{LITERAL_SENSE}:after {previous}"  # `tutup mulut ember`, `luka di kepala bapakmu`
+        if not (
+            previous in rules.fillers
+            or previous in rules.addressed_before
+            or previous in rules.people
+            or previous in rules.banter
+            or previous in _INTERJECTIONS
+            or previous in _ADVERBS
+            or previous in NEGATIONS
+            or previous == MENTION_WORD
         ):
-            return None
-        return f"{LITERAL_SENSE}:{word}"
+            return f"{LITERAL_SENSE}:after {previous}"  # a noun's complement: `bank sampah masyarakat`
+    following = next((word for word in clause.after if word not in rules.fillers), None)
+    if following in _PREPOSITIONS or following in _PLACE_WORDS:
+        return f"{LITERAL_SENSE}:{following}"  # `tai anjing di trotoar`, `muka tembok depan rumah`
     return None
 
 
