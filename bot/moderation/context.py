@@ -352,6 +352,9 @@ def _inside_innocent(
     sense too: in `anjing lu udah divaksin?` the word is the phrase's dog, and in `antek PKI`
     said of history `antek` is no cue for `PKI`."""
     judged = list(judgements)
+    if len(judged) < 2 or not any(judgement.innocent for judgement in judged):
+        yield from judged
+        return
     for index, judgement in enumerate(judged):
         start, end = spans[index]
         outer = next(
@@ -576,13 +579,15 @@ def _phrase_not_said(
     if _CLAUSE_GAP_RE.search(fragment):
         return "clauses apart"
     start, end = around.span
-    doubled = _DOUBLED_BEFORE_RE.search(text, max(0, start - 40), start)
-    if doubled is not None and doubled.group(1).lower() == around.words[0]:
-        return "doubled"
-    last = around.words[-1]
-    tail = text[end : end + len(last) + 1].lower()
-    if tail.startswith("2") or tail == f"-{last}":
-        return "doubled"
+    if text[start - 1 : start] == "-":
+        doubled = _DOUBLED_BEFORE_RE.search(text, max(0, start - 40), start)
+        if doubled is not None and doubled.group(1).lower() == around.words[0]:
+            return "doubled"
+    if text[end : end + 1] in ("-", "2"):
+        last = around.words[-1]
+        tail = text[end : end + len(last) + 1].lower()
+        if tail.startswith("2") or tail == f"-{last}":
+            return "doubled"
     if aimed:
         return None
     if around.words[0] in _CALL_AT_START and _after_a_noun(clause.before, rules):
