@@ -203,6 +203,8 @@ class Judgement:
 
     score: float
     reasons: tuple[str, ...]
+    innocent: bool = False
+    """Whether evidence against it was found (a sense, a code, a mention, said of oneself)."""
 
 
 def judge(
@@ -215,6 +217,9 @@ def judge(
     # a vocative may stand before a comma (`hey, mutt`), a pronoun after one starts a new
     # clause (`kampret, lu yg ngabisin gorengan`: the exclamation is not aimed at "lu")
     spoken_to = Surroundings(around.words, around.before, clause.after, around.span)
+    if _base_not_call(around, clause, rules):
+        # `kebutuhan dasar anjing`: after a noun, `dasar` is "basic", not a call
+        spoken_to = Surroundings(around.words, (), clause.after, around.span)
     addressed = _next_to(spoken_to, rules.addressed_before, rules.addressed_after, rules.fillers)
     if addressed or _addressing_suffix(entry, around):
         score += ADDRESSED
@@ -228,7 +233,9 @@ def judge(
     # called so by a pronoun, `dasar` or a reply (not `hey`, which may call a dog), only
     # the word's own clause can show another sense: in `anjing lo, kucing tetangga lo
     # tendang` the cat is a new sentence, not the dog's company
-    person = "reply" in reasons or (
+    # a phrase that holds its own pronoun (`anjing lu`) is said to a person as well
+    says_to = any(word in rules.vocative for word in around.words[1:])
+    person = says_to or "reply" in reasons or (
         addressed and _next_to(spoken_to, rules.vocative, rules.vocative, rules.fillers)
     )
     aimed = bool(reasons)
@@ -252,23 +259,33 @@ def judge(
             break
     if entry.needs_boost and not boosted:
         return Judgement(0.0, (*reasons, "no cue"))
+    innocent = False
     for sense in entry.senses:
         # the name of a people is written with a capital wherever it stands: `orang Sunda
         # pelit` is no place, so only its place's own cues (`ke Madura`) count for those
         cue = _sense_cue(sense, clause if person else around, clause, rules, facts,
                          "" if entry.needs_boost else fragment)  # fmt: skip
-        if cue is None and sense in OBJECT_SENSES and not aimed:
+        if cue is None and sense in OBJECT_SENSES and not aimed and not says_to:
             cue = _object_of_verb(clause, rules)
         if cue is not None:
             score += INNOCENT_SENSE
             reasons.append(f"{sense}:{cue}")
+            innocent = True
             break
+    if len(around.words) > 1 and not innocent:
+        literal = _phrase_not_said(entry, around, clause, rules, facts.text, fragment, aimed)
+        if literal is not None:
+            score += INNOCENT_SENSE
+            reasons.append(literal)
+            innocent = True
     if not aimed and _may_be_code(facts.text, around.span) and _written_as_code(facts, around.span):
         score += INNOCENT_SENSE
         reasons.append("code")
+        innocent = True
     if _mentioned(around, rules, facts.text):
         score += MENTIONED
         reasons.append("mentioned")
+        innocent = True
     if (
         entry.category in SELF_DIRECTED_CATEGORIES
         and not addressed
@@ -276,7 +293,8 @@ def judge(
     ):
         score += SELF_DIRECTED
         reasons.append("self")
-    return Judgement(score, tuple(reasons))
+        innocent = True
+    return Judgement(score, tuple(reasons), innocent)
 
 
 def with_others(
@@ -293,7 +311,7 @@ def with_others(
     Words listed one after another share their role: after `istilah cebong, kampret,
     kadrun` all three are mentioned, not used; and a list of three or more live words
     (`munafik, pengecut, penjilat`) is name-calling, each word evidence for the others."""
-    judgements = list(_mentioned_in_lists(spans, judgements, text))
+    judgements = list(_inside_innocent(terms, spans, _mentioned_in_lists(spans, judgements, text)))
     live = [judgement.score > _EPSILON for judgement in judgements]
     runs = _runs(terms, spans, text)
     strong = [counts(judgement.score) for judgement in judgements]
@@ -305,8 +323,11 @@ def with_others(
             if other == index or not live[other] or _overlap(spans[index], spans[other]):
                 continue
             if terms[other] == terms[index]:
-                # said over and over in a row is emphasis (`gila gila gila, konsernya pecah`)
-                repeated = repeated or runs[other] != runs[index]
+                # said over and over in a row is emphasis (`gila gila gila, konsernya pecah`),
+                # but a word doubled with a hyphen is one word (`grepe-grepe`, `babi-babi`)
+                repeated = repeated or (
+                    runs[other] != runs[index] and not _reduplicated(spans[index], spans[other], text)
+                )
             elif strong[other] or _adjacent(spans[index], spans[other], text):
                 another = True
         score, reasons = judgement.score, list(judgement.reasons)
@@ -316,12 +337,49 @@ def with_others(
         if repeated and live[index]:
             score += REPEATED
             reasons.append("repeated")
-        yield Judgement(score, tuple(reasons))
+        yield Judgement(score, tuple(reasons), judgement.innocent)
 
 
 _LIST_GAP_RE = re.compile(r"\s*(?:[,/&]\s*)*(?:(?:dan|atau|and|or|sama)\s+)?", re.IGNORECASE)
 _MIN_LIST = 3
 _MENTIONED = "mentioned"
+
+
+def _inside_innocent(
+    terms: Sequence[str], spans: Sequence[tuple[int, int]], judgements: Iterable[Judgement]
+) -> Iterator[Judgement]:
+    """The judgements, with a word inside a longer hit that has an innocent sense given that
+    sense too: in `anjing lu udah divaksin?` the word is the phrase's dog, and in `antek PKI`
+    said of history `antek` is no cue for `PKI`."""
+    judged = list(judgements)
+    if len(judged) < 2 or not any(judgement.innocent for judgement in judged):
+        yield from judged
+        return
+    for index, judgement in enumerate(judged):
+        start, end = spans[index]
+        outer = next(
+            (other for other, (first, last) in enumerate(spans)
+             if other != index and judged[other].innocent and first <= start and end <= last
+             and last - first > end - start),
+            None,
+        )  # fmt: skip
+        if outer is not None and not judgement.innocent and not _cue_outside(judgement, terms[outer]):
+            judgement = Judgement(
+                judgement.score + INNOCENT_SENSE,
+                (*judgement.reasons, f"inside {terms[outer]}"),
+                True,
+            )
+        yield judgement
+
+
+def _cue_outside(judgement: Judgement, phrase: str) -> bool:
+    """Whether a cue of its own (`with derogatory:pergi`) stands outside `phrase`: then it is
+    evidence the phrase's sense does not answer (`asing aseng pergi dari negeri kami`)."""
+    words = phrase.split()
+    return any(
+        reason.startswith("with ") and reason.rpartition(":")[2] not in words
+        for reason in judgement.reasons
+    )
 
 
 def _listed_after(spans: Sequence[tuple[int, int]], index: int, text: str) -> bool:
@@ -341,7 +399,7 @@ def _mentioned_in_lists(
     for index, judgement in enumerate(judgements):
         mentioned = _MENTIONED in judgement.reasons
         if not mentioned and previous_mentioned and _listed_after(spans, index, text):
-            judgement = Judgement(judgement.score + MENTIONED, (*judgement.reasons, _MENTIONED))
+            judgement = Judgement(judgement.score + MENTIONED, (*judgement.reasons, _MENTIONED), True)
             mentioned = True
         previous_mentioned = mentioned
         yield judgement
@@ -444,6 +502,117 @@ def _within_clause(around: Surroundings, text: str) -> Surroundings:
         return around
     before = around.before[max(0, len(around.before) - words_before) :] if words_before else ()
     return Surroundings(around.words, before, around.after[:words_after], around.span)
+
+
+def _reduplicated(first: tuple[int, int], second: tuple[int, int], text: str) -> bool:
+    """Joined by a hyphen (`grepe-grepe`): Indonesian doubles a word to make another word
+    (a plural, a verb of going on), which says nothing about being said twice."""
+    left, right = sorted((first, second))
+    return text[left[1] : right[0]] == "-"
+
+
+_CALL_AT_START = frozenset({"dasar"})
+"""Words that call someone only at the start of what is said (`dasar bocah`); after a noun
+they are that noun's modifier (`kebutuhan dasar`, `latihan dasar`, `sekolah dasar`)."""
+_INTERJECTIONS = frozenset({"hadeh", "hadeuh", "duh", "aduh", "ah", "ih", "idih", "astaga",
+                            "yaampun", "ampun", "eh", "hmm", "halah", "alah"})  # fmt: skip
+
+
+def _after_a_noun(words_before: Sequence[str], rules: ContextRules) -> bool:
+    """Whether the word before `dasar` in its clause is one of content (`kebutuhan dasar`,
+    `latihan dasar`), not a filler, pronoun, mention, laugh or interjection (`emang dasar`,
+    `@x dasar`, `hadeh dasar`): then `dasar` is a noun's modifier, not a call."""
+    if not words_before:
+        return False
+    previous = words_before[-1]
+    return not (
+        previous in rules.fillers
+        or previous in rules.banter
+        or previous in rules.addressed_before
+        or previous in rules.addressed_after
+        or previous in rules.self_words
+        or previous in _INTERJECTIONS
+        or previous == MENTION_WORD
+    )
+
+
+def _base_not_call(around: Surroundings, clause: Surroundings, rules: ContextRules) -> bool:
+    """`kebutuhan dasar anjing`: `dasar` right before the hit, in its clause, after a noun."""
+    marker = around.before[-1:]
+    return (
+        bool(marker)
+        and marker[0] in _CALL_AT_START
+        and clause.before[-1:] == marker
+        and _after_a_noun(clause.before[:-1], rules)
+    )
+
+
+_ADVERBS = frozenset({"ternyata", "masih", "pasti", "mungkin", "kayaknya", "keknya", "selalu",
+                      "sering", "cuma", "cuman", "jadi", "jd", "tetap", "tetep", "pokoknya",
+                      "sungguh", "sampai", "sampe", "terlalu", "agak", "rada", "lebih", "kurang",
+                      "bahkan", "malah", "justru", "ternyatanya", "katanya", "kata"})  # fmt: skip
+"""Words that stand before a predicate, not nouns a phrase could complement."""
+_PLACE_WORDS = frozenset({"depan", "belakang", "samping", "sebelah", "luar", "atas", "bawah"})
+_CLAUSE_GAP_RE = re.compile(r"[^\W_]{2,}[,;.!?]+\s+[^\W_]{2,}")
+_DOUBLED_BEFORE_RE = re.compile(r"([^\W\d_]+)-$")
+
+
+def _phrase_not_said(
+    entry: WordEntry,
+    around: Surroundings,
+    clause: Surroundings,
+    rules: ContextRules,
+    text: str,
+    fragment: str,
+    aimed: bool,
+) -> str | None:
+    """Why a phrase is not the listed phrase, or None. Its words across a clause break are
+    two clauses (`bangkainya halal, darahnya haram`); a word of it that is half of a doubled
+    word is that word (`otak-otak udang`, `bakar pura-pura`). Aimed at no one: `dasar` after
+    a noun is "basic" (`kebutuhan dasar anjing`), and a phrase with the sense `literal` (a
+    thing said of a person: `muka tembok`, `sampah masyarakat`) names the thing when
+    it is the object of a verb or a preposition, the complement of a noun before it in its
+    clause (`cat muka tembok`, `bank sampah masyarakat`), or a preposition or a place
+    follows it (`sampah masyarakat di TPS`, `muka tembok depan rumah`). As an insult it
+    starts what is said or follows who it is said of (`pejabat itu sampah masyarakat`,
+    `orang gak punya otak kayak dia`), or is aimed at someone."""
+    if _CLAUSE_GAP_RE.search(fragment):
+        return "clauses apart"
+    start, end = around.span
+    if text[start - 1 : start] == "-":
+        doubled = _DOUBLED_BEFORE_RE.search(text, max(0, start - 40), start)
+        if doubled is not None and doubled.group(1).lower() == around.words[0]:
+            return "doubled"
+    if text[end : end + 1] in ("-", "2"):
+        last = around.words[-1]
+        tail = text[end : end + len(last) + 1].lower()
+        if tail.startswith("2") or tail == f"-{last}":
+            return "doubled"
+    if aimed:
+        return None
+    if around.words[0] in _CALL_AT_START and _after_a_noun(clause.before, rules):
+        return "modifier"
+    if LITERAL_SENSE not in entry.senses:
+        return None
+    if clause.before:
+        previous = clause.before[-1]
+        if rules.is_verb(previous) or previous in _PREPOSITIONS:
+            return f"{LITERAL_SENSE}:after {previous}"  # `tutup mulut ember`, `luka di kepala bapakmu`
+        if not (
+            previous in rules.fillers
+            or previous in rules.addressed_before
+            or previous in rules.people
+            or previous in rules.banter
+            or previous in _INTERJECTIONS
+            or previous in _ADVERBS
+            or previous in NEGATIONS
+            or previous == MENTION_WORD
+        ):
+            return f"{LITERAL_SENSE}:after {previous}"  # a noun's complement: `bank sampah masyarakat`
+    following = next((word for word in clause.after if word not in rules.fillers), None)
+    if following in _PREPOSITIONS or following in _PLACE_WORDS:
+        return f"{LITERAL_SENSE}:{following}"  # `tai anjing di trotoar`, `muka tembok depan rumah`
+    return None
 
 
 def _overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -584,6 +753,9 @@ def _written_as_code(facts: MessageFacts, span: tuple[int, int]) -> bool:
     alnum = [char for char in word if char.isalnum()]
     if any(char.isdigit() for char in word):
         return "-" in word or len(alnum) <= _CODE_LETTERS
+    parts = word.split("-")
+    if len(parts) > 1 and all(0 < len(part) <= _CODE_LETTERS for part in parts):
+        return True  # `CGK-FUK`, `JKT-SBY`: a route or a code of capitals joined by hyphens
     if len(alnum) > _ACRONYM_LETTERS:
         return False
     return _beside_a_name(text, token.start(), token.end())
@@ -698,6 +870,8 @@ _SECTIONS = (
     "banter", "vocative", "subject", "verb", "not verb",
 )  # fmt: skip
 OBJECT_SENSES = frozenset({"animal"})
+LITERAL_SENSE = "literal"
+"""A sense known by where the phrase stands, not by cue words (see `_phrase_not_said`)."""
 """Senses a word has when it is the object of a verb (`pelihara anjing`, `dioyak asu`)."""
 
 
