@@ -198,19 +198,14 @@ class SharedWindows:
             return
 
         ids, id_of = np.unique(flat, return_inverse=True)
-        first = _distinct_windows(id_of, window, len(ids))
-        if first is None:
-            self._flat(group, n_tokens, out)
-            return
-        first_rows, first_of = first
         # first_window[u, j]: the distinct token (or len(ids): outside) at slot j of window u
-        first_window = np.append(id_of, len(ids))[window[first_rows]]
-        second = _distinct_windows(first_of, window, len(first_rows))
-        if second is None:
+        first = _distinct_windows(id_of, window, len(ids))
+        second = None if first is None else _distinct_windows(first[1], window, len(first[0]))
+        if first is None or second is None:
             self._flat(group, n_tokens, out)
             return
-        second_rows, second_of = second
-        second_window = np.append(first_of, len(first_rows))[window[second_rows]]
+        first_rows, first_of, first_window = first
+        second_rows, second_of, second_window = second
 
         chunk = ids % NUM_CHUNKS
         emb = b.table[ids].astype(np.float32)
@@ -267,9 +262,10 @@ CENTRE = 2
 
 def _distinct_windows(
     code_of: npt.NDArray[np.int64], window: npt.NDArray[np.int64], outside: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """The distinct windows of codes (one position standing for each) and each position's
-    window number; None when five codes do not fit in 63 bits (a text of ~4,000 tokens)."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """The distinct windows of codes (one position standing for each), each position's
+    window number and each distinct window's codes (`outside` beyond the text); None when
+    five codes do not fit in 63 bits (a text of ~4,000 tokens)."""
     bits = max(1, int(outside).bit_length())
     if WIDTH * bits > 63:
         return None
@@ -279,7 +275,7 @@ def _distinct_windows(
         key <<= bits
         key |= codes[:, slot]
     _, rows, of = np.unique(key, return_index=True, return_inverse=True)
-    return np.asarray(rows, np.int64), np.asarray(of, np.int64)
+    return np.asarray(rows, np.int64), np.asarray(of, np.int64), codes[rows]
 
 
 def _layernorm(x: FloatMatrix, gamma: FloatMatrix, beta: FloatMatrix, eps: float) -> FloatMatrix:
