@@ -204,7 +204,7 @@ class SharedWindows:
         if first is None or second is None:
             self._flat(group, n_tokens, out)
             return
-        first_rows, first_of, first_window = first
+        first_rows, _, first_window = first
         second_rows, second_of, second_window = second
 
         chunk = ids % NUM_CHUNKS
