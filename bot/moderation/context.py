@@ -142,6 +142,9 @@ class ContextRules:
     subjects: frozenset[str] = frozenset()
     verbs: CueWords = CueWords()
     not_verbs: CueWords = CueWords()
+    interjections: frozenset[str] = frozenset()
+    adverbs: frozenset[str] = frozenset()
+    place_words: frozenset[str] = frozenset()
     senses: Mapping[str, CueWords] = field(default_factory=dict)
 
     def is_verb(self, word: str) -> bool:
@@ -514,8 +517,6 @@ def _reduplicated(first: tuple[int, int], second: tuple[int, int], text: str) ->
 _CALL_AT_START = frozenset({"dasar"})
 """Words that call someone only at the start of what is said (`dasar bocah`); after a noun
 they are that noun's modifier (`kebutuhan dasar`, `latihan dasar`, `sekolah dasar`)."""
-_INTERJECTIONS = frozenset({"hadeh", "hadeuh", "duh", "aduh", "ah", "ih", "idih", "astaga",
-                            "yaampun", "ampun", "eh", "hmm", "halah", "alah"})  # fmt: skip
 
 
 def _after_a_noun(words_before: Sequence[str], rules: ContextRules) -> bool:
@@ -531,7 +532,7 @@ def _after_a_noun(words_before: Sequence[str], rules: ContextRules) -> bool:
         or previous in rules.addressed_before
         or previous in rules.addressed_after
         or previous in rules.self_words
-        or previous in _INTERJECTIONS
+        or previous in rules.interjections
         or previous == MENTION_WORD
     )
 
@@ -547,12 +548,6 @@ def _base_not_call(around: Surroundings, clause: Surroundings, rules: ContextRul
     )
 
 
-_ADVERBS = frozenset({"ternyata", "masih", "pasti", "mungkin", "kayaknya", "keknya", "selalu",
-                      "sering", "cuma", "cuman", "jadi", "jd", "tetap", "tetep", "pokoknya",
-                      "sungguh", "sampai", "sampe", "terlalu", "agak", "rada", "lebih", "kurang",
-                      "bahkan", "malah", "justru", "ternyatanya", "katanya", "kata"})  # fmt: skip
-"""Words that stand before a predicate, not nouns a phrase could complement."""
-_PLACE_WORDS = frozenset({"depan", "belakang", "samping", "sebelah", "luar", "atas", "bawah"})
 _CLAUSE_GAP_RE = re.compile(r"[^\W_]{2,}[,;.!?]+\s+[^\W_]{2,}")
 _DOUBLED_BEFORE_RE = re.compile(r"([^\W\d_]+)-$")
 
@@ -603,14 +598,14 @@ def _phrase_not_said(
             or previous in rules.addressed_before
             or previous in rules.people
             or previous in rules.banter
-            or previous in _INTERJECTIONS
-            or previous in _ADVERBS
+            or previous in rules.interjections
+            or previous in rules.adverbs
             or previous in NEGATIONS
             or previous == MENTION_WORD
         ):
             return f"{LITERAL_SENSE}:after {previous}"  # a noun's complement: `bank sampah masyarakat`
     following = next((word for word in clause.after if word not in rules.fillers), None)
-    if following in _PREPOSITIONS or following in _PLACE_WORDS:
+    if following in _PREPOSITIONS or following in rules.place_words:
         return f"{LITERAL_SENSE}:{following}"  # `tai anjing di trotoar`, `muka tembok depan rumah`
     return None
 
@@ -867,7 +862,7 @@ def _mentioned(around: Surroundings, rules: ContextRules, text: str) -> bool:
 
 _SECTIONS = (
     "addressed before", "addressed after", "filler", "mention", "mention after", "self", "people",
-    "banter", "vocative", "subject", "verb", "not verb",
+    "banter", "vocative", "subject", "verb", "not verb", "interjection", "adverb", "place word",
 )  # fmt: skip
 OBJECT_SENSES = frozenset({"animal"})
 LITERAL_SENSE = "literal"
@@ -878,7 +873,8 @@ LITERAL_SENSE = "literal"
 def parse_context(text: str, source: str = "<context>") -> ContextRules:
     """Read a cue-word file: `[addressed before]`, `[addressed after]`, `[filler]`,
     `[mention]`, `[mention after]`, `[self]`, `[people]`, `[banter]`, `[vocative]`,
-    `[subject]`, `[verb]`, `[not verb]` and `[sense NAME]` sections, words separated by
+    `[subject]`, `[verb]`, `[not verb]`, `[interjection]`, `[adverb]`, `[place word]` and
+    `[sense NAME]` sections, words separated by
     spaces or lines, `#` comments. A word may be written `word*` (any word starting so),
     `word>` (only right before the term) or `<word` (only right after it). Raises
     WordListError naming the line.
@@ -911,6 +907,9 @@ def parse_context(text: str, source: str = "<context>") -> ContextRules:
         subjects=frozenset(sections.get("subject", ())),
         verbs=CueWords.parse(sections.get("verb", ())),
         not_verbs=CueWords.parse(sections.get("not verb", ())),
+        interjections=frozenset(sections.get("interjection", ())),
+        adverbs=frozenset(sections.get("adverb", ())),
+        place_words=frozenset(sections.get("place word", ())),
         senses={
             name.removeprefix("sense ").strip(): CueWords.parse(words)
             for name, words in sections.items()
